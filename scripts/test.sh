@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs every test project after setup. Prints per-project results and ends with one line "N passed, N failed".
+# Tests that read real data expect ../shared beside the repository (or DEPTHNODE_SHARED); they fail loudly without it.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+CONFIG=${CONFIGURATION:-Release}
+./scripts/setup.sh || { echo "test: setup failed"; echo "0 passed, 1 failed"; exit 1; }
+
+results=$(mktemp -d)
+status=0
+for proj in tests/*/*.Tests.csproj; do
+  name=$(basename "$proj" .csproj)
+  echo "test: $name"
+  dotnet test "$proj" -c "$CONFIG" --no-build --nologo \
+    --logger "trx;LogFileName=$results/$name.trx" --logger "console;verbosity=minimal" ${TEST_FILTER:+--filter "$TEST_FILTER"} \
+    || status=1
+done
+
+# Sum the counters of every trx (one per project); a project that did not run at all counts as one failure.
+passed=0; failed=0; skipped=0
+for proj in tests/*/*.Tests.csproj; do
+  name=$(basename "$proj" .csproj)
+  trx="$results/$name.trx"
+  if [ ! -f "$trx" ]; then failed=$((failed + 1)); echo "test: $name produced no results"; continue; fi
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  get() { printf '%s' "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
+  p=$(get passed); f=$(get failed); e=$(get error); t=$(get total); x=$(get executed)
+  s=$(( ${t:-0} - ${x:-0} ))
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0})); skipped=$((skipped + s))
+done
+rm -rf "$results"
+[ "$failed" -gt 0 ] && status=1
+if [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
+exit $status

@@ -1,0 +1,45 @@
+using DepthNode.Cli;
+
+namespace DepthNode.Cli.Tests.Commands;
+
+public class DoctorCommandTests
+{
+    [Fact]
+    public void Doctor_OnSetUpMachine_PassesEveryRequiredCheck()
+    {
+        var (code, stdout, _) = CliRunner.Run("doctor");
+        Assert.True(code == 0, stdout);
+        Assert.Contains("[ok  ] onnxruntime", stdout);
+        Assert.Contains("[ok  ] opencv", stdout);
+        Assert.Contains("[ok  ] default model:", stdout);
+        Assert.EndsWith("all required checks passed", stdout.TrimEnd());
+    }
+
+    [Fact]
+    public void UnknownCommand_ExitsNonZeroWithOneLine()
+    {
+        var (code, _, stderr) = CliRunner.Run("frobnicate");
+        Assert.Equal(2, code);
+        Assert.Equal("depthnode: unknown command 'frobnicate' (try 'depthnode --help')", stderr.Trim());
+    }
+
+    [Fact]
+    public void UnknownOption_IsRejectedNotIgnored()
+    {
+        var (code, _, stderr) = CliRunner.Run("doctor", "--verbose");
+        Assert.Equal(2, code);
+        Assert.Contains("unknown option --verbose", stderr);
+    }
+}
+
+/// <summary>Runs `depthnode` in-process through the same entry point as the executable.</summary>
+internal static class CliRunner
+{
+    public static (int Code, string Stdout, string Stderr) Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        var code = new DepthNode.CommandLine.CommandRunner("depthnode", Program.Commands).Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+}
