@@ -46,7 +46,18 @@ namespace DepthNode.Build
         private const uint ShtDynsym = 11, ShtDynamic = 6, ShtGnuVerdef = 0x6ffffffd, ShtGnuVerneed = 0x6ffffffe, ShtGnuVersym = 0x6fffffff;
         private const long DtNull = 0, DtNeeded = 1, DtRpath = 15, DtRunpath = 29;
         private const int ElfHeaderSize = 64, SectionHeaderSize = 64, DynSize = 16, SymSize = 24;
-        private const int VerneedSize = 16, VernauxSize = 16, VerdefSize = 20;
+        private const int VerneedSize = 16, VernauxSize = 16, VerdefSize = 20, VerdauxSize = 8;
+        private const ushort ShnUndef = 0;
+
+        // Field offsets inside each structure.
+        private const int EShoff = 0x28, EShentsize = 0x3A, EShnum = 0x3C;          // Elf64_Ehdr
+        private const int ShType = 4, ShOffset = 24, ShSize = 32, ShLink = 40, ShInfo = 44; // Elf64_Shdr
+        private const int DTag = 0, DVal = 8;                                        // Elf64_Dyn
+        private const int StName = 0, StShndx = 6;                                   // Elf64_Sym
+        private const int VnCnt = 2, VnFile = 4, VnAux = 8, VnNext = 12;             // Elf64_Verneed
+        private const int VnaFlags = 4, VnaOther = 6, VnaName = 8, VnaNext = 12;     // Elf64_Vernaux
+        private const int VdAux = 12, VdNext = 16;                                   // Elf64_Verdef
+        private const int VdaName = 0;                                               // Elf64_Verdaux
 
         private readonly byte[] _bytes;
         private readonly string _path;
@@ -94,18 +105,19 @@ namespace DepthNode.Build
                 for (uint i = 0; i < section.Info; i++)
                 {
                     Check(entry, VerneedSize, "Elf64_Verneed");
-                    var file = strings.At(U32(entry + 4), "vn_file", entry + 4);
-                    int count = U16(entry + 2);
-                    long aux = entry + U32(entry + 8);
+                    var file = strings.At(U32(entry + VnFile), "vn_file", entry + VnFile);
+                    int count = U16(entry + VnCnt);
+                    long aux = entry + U32(entry + VnAux);
                     for (int j = 0; j < count; j++)
                     {
                         Check(aux, VernauxSize, "Elf64_Vernaux");
-                        needs.Add(new ElfVersionNeed(file, strings.At(U32(aux + 8), "vna_name", aux + 8), U16(aux + 4), U16(aux + 6), aux + 4));
-                        long nextAux = U32(aux + 12);
+                        var version = strings.At(U32(aux + VnaName), "vna_name", aux + VnaName);
+                        needs.Add(new ElfVersionNeed(file, version, U16(aux + VnaFlags), U16(aux + VnaOther), aux + VnaFlags));
+                        long nextAux = U32(aux + VnaNext);
                         if (nextAux == 0) break;
                         aux += nextAux;
                     }
-                    long next = U32(entry + 12);
+                    long next = U32(entry + VnNext);
                     if (next == 0) break;
                     entry += next;
                 }
@@ -126,10 +138,10 @@ namespace DepthNode.Build
                 for (uint i = 0; i < section.Info; i++)
                 {
                     Check(entry, VerdefSize, "Elf64_Verdef");
-                    long aux = entry + U32(entry + 12);
-                    Check(aux, 8, "Elf64_Verdaux");
-                    names.Add(strings.At(U32(aux), "vda_name", aux));
-                    long next = U32(entry + 16);
+                    long aux = entry + U32(entry + VdAux);
+                    Check(aux, VerdauxSize, "Elf64_Verdaux");
+                    names.Add(strings.At(U32(aux + VdaName), "vda_name", aux + VdaName));
+                    long next = U32(entry + VdNext);
                     if (next == 0) break;
                     entry += next;
                 }
@@ -151,9 +163,9 @@ namespace DepthNode.Build
             {
                 long sym = symbols.Offset + i * SymSize;
                 Check(sym, SymSize, "Elf64_Sym");
-                bool undefined = U16(sym + 6) == 0; // st_shndx == SHN_UNDEF
-                if (undefined && (U16(versions.Offset + i * 2) & 0x7fff) == versionIndex)
-                    names.Add(strings.At(U32(sym), "st_name", sym));
+                // Bit 15 of a .gnu.version entry marks a hidden symbol; the rest is the version index.
+                if (U16(sym + StShndx) == ShnUndef && (U16(versions.Offset + i * 2) & 0x7fff) == versionIndex)
+                    names.Add(strings.At(U32(sym + StName), "st_name", sym + StName));
             }
             return names;
         }
@@ -179,7 +191,7 @@ namespace DepthNode.Build
 
         private sealed class Section
         {
-            public uint Type; public long Offset; public long Size; public uint Link; public uint Info; public int Index;
+            public uint Type; public long Offset; public long Size; public uint Link; public uint Info; public int Index; public long HeaderOffset;
         }
 
         private void ReadSectionHeaders()
@@ -189,15 +201,15 @@ namespace DepthNode.Build
                 throw Malformed("e_ident", 0, "not an ELF file (no \\x7fELF magic)");
             if (_bytes[4] != 2) throw Malformed("EI_CLASS", 4, $"class {_bytes[4]} is not ELFCLASS64");
             if (_bytes[5] != 1) throw Malformed("EI_DATA", 5, $"encoding {_bytes[5]} is not little-endian");
-            long shoff = (long)U64(0x28);
-            int shentsize = U16(0x3A), shnum = U16(0x3C);
-            if (shoff == 0 || shnum == 0) throw Malformed("e_shoff", 0x28, "the file has no section headers");
-            if (shentsize != SectionHeaderSize) throw Malformed("e_shentsize", 0x3A, $"{shentsize} is not {SectionHeaderSize}");
+            long shoff = (long)U64(EShoff);
+            int shentsize = U16(EShentsize), shnum = U16(EShnum);
+            if (shoff == 0 || shnum == 0) throw Malformed("e_shoff", EShoff, "the file has no section headers");
+            if (shentsize != SectionHeaderSize) throw Malformed("e_shentsize", EShentsize, $"{shentsize} is not {SectionHeaderSize}");
             Check(shoff, (long)shnum * SectionHeaderSize, "section header table");
             for (int i = 0; i < shnum; i++)
             {
                 long h = shoff + (long)i * SectionHeaderSize;
-                var s = new Section { Type = U32(h + 4), Offset = (long)U64(h + 24), Size = (long)U64(h + 32), Link = U32(h + 40), Info = U32(h + 44), Index = i };
+                var s = new Section { Type = U32(h + ShType), Offset = (long)U64(h + ShOffset), Size = (long)U64(h + ShSize), Link = U32(h + ShLink), Info = U32(h + ShInfo), Index = i, HeaderOffset = h };
                 if (s.Type != 8) Check(s.Offset, s.Size, $"section {i}"); // SHT_NOBITS occupies no file bytes
                 _sections.Add(s);
             }
@@ -209,7 +221,7 @@ namespace DepthNode.Build
             foreach (var s in _sections)
             {
                 if (s.Type != type) continue;
-                if (found != null) throw Malformed("section headers", 0x28, $"more than one section of type 0x{type:x}");
+                if (found != null) throw Malformed("section headers", EShoff, $"more than one section of type 0x{type:x}");
                 found = s;
             }
             return found;
@@ -217,7 +229,7 @@ namespace DepthNode.Build
 
         private StringTable LinkedStrings(Section s)
         {
-            if (s.Link >= _sections.Count) throw Malformed("sh_link", 0, $"section {s.Index} links to section {s.Link}, which does not exist");
+            if (s.Link >= _sections.Count) throw Malformed("sh_link", s.HeaderOffset + ShLink, $"section {s.Index} links to section {s.Link}, which does not exist");
             var table = _sections[(int)s.Link];
             return new StringTable(this, table.Offset, table.Size);
         }
@@ -230,9 +242,9 @@ namespace DepthNode.Build
             var strings = LinkedStrings(dynamic);
             for (long e = dynamic.Offset; e + DynSize <= dynamic.Offset + dynamic.Size; e += DynSize)
             {
-                long t = (long)U64(e);
+                long t = (long)U64(e + DTag);
                 if (t == DtNull) break;
-                if (t == tag) values.Add(strings.At((uint)U64(e + 8), "d_val", e + 8));
+                if (t == tag) values.Add(strings.At((uint)U64(e + DVal), "d_val", e + DVal));
             }
             return values;
         }
