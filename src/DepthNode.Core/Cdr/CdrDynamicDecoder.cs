@@ -10,6 +10,7 @@ namespace DepthNode.Cdr;
 /// arrays (<c>double[]</c>, <c>string[]</c>, …); arrays of messages are <c>object[]</c>. <see cref="RosMsgJson"/> prints it.
 /// </summary>
 /// <remarks>
+/// A message type without fields (only constants) occupies one placeholder byte, as rosidl generates it.
 /// wstring follows rosidl_typesupport_fastrtps: a uint32 count of UTF-16 code units, each serialized as a uint32.
 /// Nesting deeper than <see cref="MaxDepth"/> is refused so hostile data cannot exhaust the stack.
 /// </remarks>
@@ -27,6 +28,8 @@ public static class CdrDynamicDecoder
     {
         if (depth > MaxDepth) CdrThrow.InvalidValue(type.Name, r.Position, $"messages nested deeper than {MaxDepth} levels");
         var result = new OrderedDictionary<string, object?>(type.Fields.Count, StringComparer.Ordinal);
+        // rosidl gives a message without fields one placeholder uint8 (structure_needs_at_least_one_member).
+        if (type.Fields.Count == 0) r.ReadByte(type.Name + ".structure_needs_at_least_one_member");
         foreach (var f in type.Fields) result.Add(f.Name, DecodeField(ref r, payload, f, depth));
         return result;
     }

@@ -64,11 +64,14 @@ public static class RosMsgJson
         w.WriteEndObject();
     }
 
+    /// <summary>Non-ASCII text stays readable (UTF-8) instead of \u escapes; the output is still valid JSON.</summary>
+    public static readonly JsonWriterOptions Options = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>The tree as one line of JSON (for tests and the CLI).</summary>
     public static string ToJson(object? value)
     {
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream)) Write(w, value);
+        using (var w = new Utf8JsonWriter(stream, Options)) Write(w, value);
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 }

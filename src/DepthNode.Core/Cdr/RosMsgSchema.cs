@@ -195,6 +195,7 @@ public sealed class RosMsgSchema
             size += f.ArrayKind == RosArrayKind.Fixed ? element * f.ArrayLength : element;
         }
         visiting.Remove(type.Name);
+        if (type.Fields.Count == 0) size = 1; // rosidl's placeholder byte for empty messages
         type.MinimumSize = (int)Math.Min(size, int.MaxValue);
         return type.MinimumSize;
     }
