@@ -31,7 +31,14 @@ internal sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
         return _array.AsSpan(0, size);
     }
 
-    public void Advance(int count) => Length += count;
+    public void Advance(int count)
+    {
+        if (Length + (long)count > Limit) throw new InsufficientMemoryException($"output exceeds the declared {Limit} bytes");
+        Length += count;
+    }
+
+    // Decoders may ask for a whole block of room (LZ4: up to 4 MiB) even when less remains; that much slack is allowed.
+    private const long DecoderSlack = (4 << 20) + (64 << 10);
 
     public Memory<byte> GetMemory(int sizeHint = 0) { Ensure(Length + Math.Max(sizeHint, 1)); return _array.AsMemory(Length); }
 
@@ -40,7 +47,7 @@ internal sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
     private void Ensure(long needed)
     {
         if (needed <= _array.Length) return;
-        if (needed > Limit) throw new InsufficientMemoryException($"output exceeds the declared {Limit} bytes");
+        if (needed > Limit + DecoderSlack) throw new InsufficientMemoryException($"output exceeds the declared {Limit} bytes");
         var size = (int)Math.Min(Math.Max(needed, Math.Min((long)_array.Length * 2, Limit)), System.Array.MaxLength);
         size = Math.Max(size, (int)Math.Min(Limit, 4096));
         var next = ArrayPool<byte>.Shared.Rent(size);

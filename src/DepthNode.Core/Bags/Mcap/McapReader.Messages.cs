@@ -137,7 +137,8 @@ public sealed partial class McapReader
                 {
                     var ci = chunks[next];
                     var cursor = RentCursor();
-                    cursor.Order = next++;
+                    cursor.Order = (long)ci.ChunkStartOffset; // equal log times: file order
+                    next++;
                     LoadChunk((long)ci.ChunkStartOffset, ci.ChunkLength, cursor);
                     IndexChunk(cursor, cursor.Records.Span, filter, channels);
                     if (cursor.Entries.Count > 0) queue.Enqueue(cursor, (cursor.CurrentTime, cursor.Order));
