@@ -9,6 +9,7 @@ public static class Program
     public static IReadOnlyList<ICommand> Commands { get; } =
     [
         new DoctorCommand(),
+        new BagCommand(),
     ];
 
     public static int Main(string[] args) => new CommandRunner("depthnode", Commands).Run(args, Console.Out, Console.Error);
