@@ -1,0 +1,10 @@
+namespace DepthNode.Imaging;
+
+/// <summary>(FormatException: InvalidDataException is sealed; the CLI runner reports both as one line.)
+/// An image's metadata or bytes cannot be used (unknown encoding, step too small, truncated data, ...).
+/// Thrown before any pixel is read; the message names the field and the numbers involved.</summary>
+public sealed class ImageFormatException(string field, string message) : FormatException($"image {field}: {message}")
+{
+    /// <summary>The sensor_msgs field at fault: "encoding", "width", "height", "step", "data", "format".</summary>
+    public string Field { get; } = field;
+}

@@ -1,0 +1,137 @@
+using System.Globalization;
+using DepthNode.Inference;
+
+namespace DepthNode.Inference.Runtime;
+
+/// <summary>ONNX Runtime execution providers DepthNode knows, in the order they are tried by default.</summary>
+public enum ExecutionProviderKind { TensorRt, Cuda, Cpu }
+
+/// <summary>TensorRT execution provider settings (ORT option names in <see cref="ProviderOptionsBuilder.TensorRt"/>).</summary>
+/// <param name="Fp16">Build FP16 engines (weak typing; TRT 11 needs an FP16 ONNX instead).</param>
+/// <param name="CacheRoot">Engine and timing caches go to a sub-folder of this, keyed by model hash, input shape,
+/// TensorRT version and precision (engines are not portable across any of them). Null: ~/.cache/depthnode/tensorrt.</param>
+/// <param name="TensorRtVersion">Version for the cache key; null: detected from libnvinfer.so.* at start.</param>
+/// <param name="ProfileMin">Smallest input size of the optimisation profile (dynamic models); null: the card's size.</param>
+/// <param name="ProfileMax">Largest input size; an input outside [min, max] would trigger an engine rebuild mid-run.</param>
+public sealed record TensorRtOptions(
+    bool Fp16 = true, string? CacheRoot = null, bool TimingCache = true, long MaxWorkspaceBytes = 2L << 30,
+    int BuilderOptimizationLevel = 3, string? TensorRtVersion = null,
+    TensorSize? ProfileMin = null, TensorSize? ProfileOpt = null, TensorSize? ProfileMax = null);
+
+/// <summary>CUDA execution provider settings.</summary>
+public sealed record CudaOptions(long GpuMemoryLimitBytes = 0, string CudnnConvAlgoSearch = "HEURISTIC");
+
+/// <summary>How <see cref="OnnxDepthModel"/> runs a network.</summary>
+public sealed record OnnxModelOptions
+{
+    /// <summary>Tried in order; the first that creates a session wins, every failure is logged.</summary>
+    public IReadOnlyList<ExecutionProviderKind> Providers { get; init; } = [ExecutionProviderKind.TensorRt, ExecutionProviderKind.Cuda, ExecutionProviderKind.Cpu];
+    public int DeviceId { get; init; }
+    public TensorRtOptions TensorRt { get; init; } = new();
+    public CudaOptions Cuda { get; init; } = new();
+    /// <summary>CPU threads per operator; 0 lets ONNX Runtime choose (one per core).</summary>
+    public int IntraOpThreads { get; init; }
+    /// <summary>Runs at start (and after an input size change) so the first real frame is not slow.</summary>
+    public int WarmupRuns { get; init; } = 2;
+    /// <summary>Camera size to warm up for (keep-aspect models pick their input size from it); null: the card's target size.</summary>
+    public TensorSize? WarmupImageSize { get; init; }
+
+    public static OnnxModelOptions CpuOnly(int threads = 0) => new() { Providers = [ExecutionProviderKind.Cpu], IntraOpThreads = threads };
+}
+
+/// <summary>
+/// Builds the key/value dictionaries ONNX Runtime's GPU providers take. Pure code, so it is unit tested on machines
+/// without a GPU; the providers themselves only run on GPU builds (<c>-p:DepthNodeGpu=true</c>).
+/// </summary>
+public static class ProviderOptionsBuilder
+{
+    public static string ProviderName(ExecutionProviderKind kind) => kind switch
+    {
+        ExecutionProviderKind.TensorRt => "TensorrtExecutionProvider",
+        ExecutionProviderKind.Cuda => "CUDAExecutionProvider",
+        _ => "CPUExecutionProvider",
+    };
+
+    /// <summary>Folder name for cached engines: model hash, input shape(s), TensorRT version and precision.</summary>
+    public static string EngineCacheKey(string modelSha256, string inputShapes, string tensorRtVersion, bool fp16)
+    {
+        var shape = new string(inputShapes.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray());
+        var version = new string(tensorRtVersion.Select(c => char.IsAsciiLetterOrDigit(c) || c == '.' ? c : '_').ToArray());
+        return $"{modelSha256[..Math.Min(16, modelSha256.Length)]}-{shape}-trt{version}-{(fp16 ? "fp16" : "fp32")}";
+    }
+
+    /// <summary>"name:1x3xHxW" as trt_profile_*_shapes expects (NCHW) or "name:1xHxWx3" (NHWC).</summary>
+    public static string ProfileShape(ModelInputSpec input, TensorSize size) =>
+        input.Layout == TensorLayout.Nchw
+            ? string.Create(CultureInfo.InvariantCulture, $"{input.Name}:1x3x{size.Height}x{size.Width}")
+            : string.Create(CultureInfo.InvariantCulture, $"{input.Name}:1x{size.Height}x{size.Width}x3");
+
+    public static Dictionary<string, string> TensorRt(ModelCard card, string modelSha256, OnnxModelOptions options, string tensorRtVersion)
+    {
+        var trt = options.TensorRt;
+        var target = new TensorSize(card.Input.Size.Width, card.Input.Size.Height);
+        var min = trt.ProfileMin ?? target;
+        var opt = trt.ProfileOpt ?? target;
+        var max = trt.ProfileMax ?? target;
+        if (card.Input.Size.KeepAspect is false && (min != target || opt != target || max != target))
+            throw new ArgumentException($"model {card.Name} has a fixed input {target}; optimisation profile sizes must equal it");
+        if (min.Width > opt.Width || min.Height > opt.Height || opt.Width > max.Width || opt.Height > max.Height)
+            throw new ArgumentException($"optimisation profile needs min <= opt <= max, got {min} / {opt} / {max}");
+        var shapes = $"{min}_{opt}_{max}";
+        var root = trt.CacheRoot ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "depthnode", "tensorrt");
+        var dir = Path.Combine(root, EngineCacheKey(modelSha256, shapes, tensorRtVersion, trt.Fp16));
+        var d = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["device_id"] = options.DeviceId.ToString(CultureInfo.InvariantCulture),
+            ["trt_fp16_enable"] = trt.Fp16 ? "1" : "0",
+            ["trt_engine_cache_enable"] = "1",
+            ["trt_engine_cache_path"] = dir,
+            ["trt_timing_cache_enable"] = trt.TimingCache ? "1" : "0",
+            ["trt_max_workspace_size"] = trt.MaxWorkspaceBytes.ToString(CultureInfo.InvariantCulture),
+            ["trt_builder_optimization_level"] = trt.BuilderOptimizationLevel.ToString(CultureInfo.InvariantCulture),
+        };
+        if (trt.TimingCache) d["trt_timing_cache_path"] = dir;
+        if (card.Input.Size.KeepAspect)
+        {
+            d["trt_profile_min_shapes"] = ProfileShape(card.Input, min);
+            d["trt_profile_opt_shapes"] = ProfileShape(card.Input, opt);
+            d["trt_profile_max_shapes"] = ProfileShape(card.Input, max);
+        }
+        return d;
+    }
+
+    public static Dictionary<string, string> Cuda(OnnxModelOptions options)
+    {
+        var d = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["device_id"] = options.DeviceId.ToString(CultureInfo.InvariantCulture),
+            ["cudnn_conv_algo_search"] = options.Cuda.CudnnConvAlgoSearch,
+            ["arena_extend_strategy"] = "kSameAsRequested",
+            ["do_copy_in_default_stream"] = "1",
+        };
+        if (options.Cuda.GpuMemoryLimitBytes > 0)
+            d["gpu_mem_limit"] = options.Cuda.GpuMemoryLimitBytes.ToString(CultureInfo.InvariantCulture);
+        return d;
+    }
+
+    /// <summary>TensorRT version from a library file name such as "libnvinfer.so.10.14.1"; null when it is not one.</summary>
+    public static string? TensorRtVersionFromLibraryName(string fileName)
+    {
+        const string prefix = "libnvinfer.so.";
+        if (!fileName.StartsWith(prefix, StringComparison.Ordinal)) return null;
+        var v = fileName[prefix.Length..];
+        return v.Length > 0 && v.All(c => char.IsAsciiDigit(c) || c == '.') && char.IsAsciiDigit(v[0]) ? v : null;
+    }
+
+    /// <summary>The most specific libnvinfer version found in LD_LIBRARY_PATH and the usual library folders, or "unknown".</summary>
+    public static string DetectTensorRtVersion()
+    {
+        var dirs = (Environment.GetEnvironmentVariable("LD_LIBRARY_PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Concat(["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/local/lib", "/usr/local/cuda/lib64"]);
+        string? best = null;
+        foreach (var dir in dirs.Where(Directory.Exists))
+            foreach (var f in Directory.EnumerateFiles(dir, "libnvinfer.so.*"))
+                if (TensorRtVersionFromLibraryName(Path.GetFileName(f)) is { } v && (best is null || v.Length > best.Length)) best = v;
+        return best ?? "unknown";
+    }
+}
