@@ -21,8 +21,9 @@ public enum FarDepthPolicy
 /// <item>16UC1: millimetres; 0 is invalid (the OpenNI raw convention, depth_image_proc DepthTraits&lt;uint16_t&gt;).</item>
 /// </list>
 /// Metres → millimetres rounds to the nearest millimetre (halves up, as DepthTraits&lt;uint16_t&gt;::fromMeters adds 0.5);
-/// non-finite, ≤ 0 and sub-half-millimetre depths become 0; beyond 65.535 m follows <see cref="FarDepthPolicy"/>.
-/// Millimetres → metres multiplies by 0.001 and turns 0 into NaN, as depth_image_proc's ConvertMetric does.
+/// non-finite, ≤ 0 and sub-half-millimetre depths become 0; depths that round above 65535 mm follow <see cref="FarDepthPolicy"/>.
+/// Millimetres → metres divides by 1000 (the float nearest the exact value, so every uint16 round-trips) and turns 0
+/// into NaN, as depth_image_proc's ConvertMetric does.
 /// </summary>
 public static class DepthEncoding
 {
@@ -47,7 +48,7 @@ public static class DepthEncoding
             {
                 var thousand = Vector256.Create(1000f);
                 var half = Vector256.Create(0.5f);
-                var limit = Vector256.Create(65535.5f);
+                var limit = Vector256.Create(65536f);
                 var farVector = Vector256.Create((int)farValue);
                 for (; u <= width - 16; u += 16)
                 {
@@ -81,7 +82,7 @@ public static class DepthEncoding
     {
         var mm = metres * 1000f + 0.5f;
         if (!(mm >= 1f)) return 0; // NaN, -Inf, ≤ 0, < 0.5 mm
-        return mm >= 65535.5f ? farValue : (ushort)mm;
+        return mm >= 65536f ? farValue : (ushort)mm;
     }
 
     public static void MillimetresToMetres(ReadOnlySpan<ushort> millimetres, int millimetresRowStride, Span<float> metres,
@@ -96,15 +97,15 @@ public static class DepthEncoding
             var u = 0;
             if (Vector256.IsHardwareAccelerated)
             {
-                var milli = Vector256.Create(0.001f);
+                var thousand = Vector256.Create(1000f);
                 var nan = Vector256.Create(float.NaN);
                 for (; u <= width - 16; u += 16)
                 {
                     var (lo, hi) = Vector256.Widen(Vector256.Create(src.Slice(u, 16)));
                     var fLo = Vector256.ConvertToSingle(lo.AsInt32());
                     var fHi = Vector256.ConvertToSingle(hi.AsInt32());
-                    Vector256.ConditionalSelect(Vector256.Equals(fLo, Vector256<float>.Zero), nan, fLo * milli).CopyTo(dst.Slice(u, 8));
-                    Vector256.ConditionalSelect(Vector256.Equals(fHi, Vector256<float>.Zero), nan, fHi * milli).CopyTo(dst.Slice(u + 8, 8));
+                    Vector256.ConditionalSelect(Vector256.Equals(fLo, Vector256<float>.Zero), nan, fLo / thousand).CopyTo(dst.Slice(u, 8));
+                    Vector256.ConditionalSelect(Vector256.Equals(fHi, Vector256<float>.Zero), nan, fHi / thousand).CopyTo(dst.Slice(u + 8, 8));
                 }
             }
             for (; u < width; u++) dst[u] = ToMetres(src[u]);
@@ -112,7 +113,7 @@ public static class DepthEncoding
     }
 
     /// <summary>One 16UC1 value in metres: 0 → NaN.</summary>
-    public static float ToMetres(ushort millimetres) => millimetres == 0 ? float.NaN : millimetres * 0.001f;
+    public static float ToMetres(ushort millimetres) => millimetres == 0 ? float.NaN : millimetres / 1000f;
 
     private static void CheckImage(string name, int length, int width, int height, int rowStride)
     {
