@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace DepthNode.Depth;
@@ -50,11 +51,13 @@ public static class DepthEncoding
                 var half = Vector256.Create(0.5f);
                 var limit = Vector256.Create(65536f);
                 var farVector = Vector256.Create((int)farValue);
+                ref var from = ref MemoryMarshal.GetReference(src);
+                ref var to = ref MemoryMarshal.GetReference(dst);
                 for (; u <= width - 16; u += 16)
                 {
-                    var a = ToMillimetres(Vector256.Create(src.Slice(u, 8)), thousand, half, limit, farVector);
-                    var b = ToMillimetres(Vector256.Create(src.Slice(u + 8, 8)), thousand, half, limit, farVector);
-                    Vector256.Narrow(a.AsUInt32(), b.AsUInt32()).CopyTo(dst.Slice(u, 16));
+                    var a = ToMillimetres(Vector256.LoadUnsafe(ref from, (nuint)u), thousand, half, limit, farVector);
+                    var b = ToMillimetres(Vector256.LoadUnsafe(ref from, (nuint)u + 8), thousand, half, limit, farVector);
+                    Vector256.Narrow(a.AsUInt32(), b.AsUInt32()).StoreUnsafe(ref to, (nuint)u);
                 }
             }
             for (; u < width; u++) dst[u] = ToMillimetres(src[u], farValue);
@@ -69,7 +72,8 @@ public static class DepthEncoding
         // NaN fails both comparisons and lands in "invalid"; +Inf is "far"; -Inf and negatives are "invalid".
         var positive = Vector256.GreaterThanOrEqual(mm, Vector256.Create(1f));
         var tooFar = Vector256.GreaterThanOrEqual(mm, limit);
-        var truncated = Vector256.ConvertToInt32(Vector256.Min(mm, limit)); // truncation of (x + 0.5) = round half up
+        // Native (unchecked) conversion is safe: lanes it could get wrong (NaN, huge) are replaced below.
+        var truncated = Vector256.ConvertToInt32Native(Vector256.Min(mm, limit)); // trunc(x + 0.5) = round half up
         var result = Vector256.ConditionalSelect(positive.AsInt32(), truncated, Vector256<int>.Zero);
         return Vector256.ConditionalSelect(tooFar.AsInt32(), farValue, result);
     }
@@ -99,13 +103,15 @@ public static class DepthEncoding
             {
                 var thousand = Vector256.Create(1000f);
                 var nan = Vector256.Create(float.NaN);
+                ref var from = ref MemoryMarshal.GetReference(src);
+                ref var to = ref MemoryMarshal.GetReference(dst);
                 for (; u <= width - 16; u += 16)
                 {
-                    var (lo, hi) = Vector256.Widen(Vector256.Create(src.Slice(u, 16)));
+                    var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref from, (nuint)u));
                     var fLo = Vector256.ConvertToSingle(lo.AsInt32());
                     var fHi = Vector256.ConvertToSingle(hi.AsInt32());
-                    Vector256.ConditionalSelect(Vector256.Equals(fLo, Vector256<float>.Zero), nan, fLo / thousand).CopyTo(dst.Slice(u, 8));
-                    Vector256.ConditionalSelect(Vector256.Equals(fHi, Vector256<float>.Zero), nan, fHi / thousand).CopyTo(dst.Slice(u + 8, 8));
+                    Vector256.ConditionalSelect(Vector256.Equals(fLo, Vector256<float>.Zero), nan, fLo / thousand).StoreUnsafe(ref to, (nuint)u);
+                    Vector256.ConditionalSelect(Vector256.Equals(fHi, Vector256<float>.Zero), nan, fHi / thousand).StoreUnsafe(ref to, (nuint)u + 8);
                 }
             }
             for (; u < width; u++) dst[u] = ToMetres(src[u]);

@@ -141,7 +141,9 @@ public sealed class PointCloudBuilder
             var outRow = destination.Slice(j * layout.RowStep, layout.RowStep);
             var ry = rays.YOverZ[j];
             valid += Options.Rgb
-                ? XyzRgbRow(depthRow, rays.XOverZ, ry, stride, minDepth, maxDepth, rgb.Slice(j * stride * rgbStride, width * 3), outRow)
+                ? stride == 1 && Avx.IsSupported
+                    ? XyzRgbRowAvx(depthRow, rays.XOverZ, ry, minDepth, maxDepth, rgb.Slice(j * rgbStride, width * 3), outRow)
+                    : XyzRgbRow(depthRow, rays.XOverZ, 0, ry, stride, minDepth, maxDepth, rgb.Slice(j * stride * rgbStride, width * 3), outRow)
                 : stride == 1 && Avx.IsSupported
                     ? XyzRowAvx(depthRow, rays.XOverZ, ry, minDepth, maxDepth, outRow)
                     : XyzRow(depthRow, rays.XOverZ, 0, ry, stride, minDepth, maxDepth, outRow);
@@ -179,67 +181,105 @@ public sealed class PointCloudBuilder
         return valid;
     }
 
-    // Eight points per iteration: compute x, y, z as 8-wide vectors, then transpose into eight 16-byte (x, y, z, 0)
-    // records with unpack/shuffle/permute, so every output byte is written exactly once with full-width stores.
+    // Eight points per iteration: x, y, z as 8-wide vectors (NaN where invalid), transposed into eight (x, y, z, 0)
+    // records with unpack/shuffle, so every output byte is written once with full-width stores. Each returned vector
+    // holds two records: (0 | 4), (1 | 5), (2 | 6), (3 | 7).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float> P04, Vector256<float> P15, Vector256<float> P26, Vector256<float> P37, int Valid) EightPoints(
+        ref float zs, ref float rx, int i, Vector256<float> vry, Vector256<float> vmin, Vector256<float> vmax)
+    {
+        var nan = Vector256.Create(float.NaN);
+        var z = Vector256.LoadUnsafe(ref zs, (nuint)i);
+        var ok = Vector256.GreaterThanOrEqual(z, vmin) & Vector256.LessThanOrEqual(z, vmax);
+        var valid = BitOperations.PopCount(ok.ExtractMostSignificantBits());
+        var x = Vector256.ConditionalSelect(ok, Vector256.LoadUnsafe(ref rx, (nuint)i) * z, nan);
+        var y = Vector256.ConditionalSelect(ok, vry * z, nan);
+        z = Vector256.ConditionalSelect(ok, z, nan);
+        var xyLow = Avx.UnpackLow(x, y);                       // x0 y0 x1 y1 | x4 y4 x5 y5
+        var xyHigh = Avx.UnpackHigh(x, y);                     // x2 y2 x3 y3 | x6 y6 x7 y7
+        var z0Low = Avx.UnpackLow(z, Vector256<float>.Zero);   // z0 0 z1 0 | z4 0 z5 0
+        var z0High = Avx.UnpackHigh(z, Vector256<float>.Zero);
+        return (Avx.Shuffle(xyLow, z0Low, 0x44), Avx.Shuffle(xyLow, z0Low, 0xEE),
+            Avx.Shuffle(xyHigh, z0High, 0x44), Avx.Shuffle(xyHigh, z0High, 0xEE), valid);
+    }
+
     private static int XyzRowAvx(ReadOnlySpan<float> depthRow, ReadOnlySpan<float> xOverZ, float ry, float min, float max,
         Span<byte> outRow)
     {
         ref var zs = ref MemoryMarshal.GetReference(depthRow);
         ref var rx = ref MemoryMarshal.GetReference(xOverZ);
         ref var dst = ref MemoryMarshal.GetReference(outRow);
-        var vry = Vector256.Create(ry);
-        var vmin = Vector256.Create(min);
-        var vmax = Vector256.Create(max);
-        var nan = Vector256.Create(float.NaN);
-        var zero = Vector256<float>.Zero;
-        var n = xOverZ.Length;
+        var (vry, vmin, vmax) = (Vector256.Create(ry), Vector256.Create(min), Vector256.Create(max));
         var valid = 0;
         var i = 0;
-        for (; i <= n - 8; i += 8)
+        for (; i <= xOverZ.Length - 8; i += 8)
         {
-            var z = Vector256.LoadUnsafe(ref zs, (nuint)i);
-            var ok = Vector256.GreaterThanOrEqual(z, vmin) & Vector256.LessThanOrEqual(z, vmax);
-            valid += BitOperations.PopCount(ok.ExtractMostSignificantBits());
-            var x = Vector256.ConditionalSelect(ok, Vector256.LoadUnsafe(ref rx, (nuint)i) * z, nan);
-            var y = Vector256.ConditionalSelect(ok, vry * z, nan);
-            z = Vector256.ConditionalSelect(ok, z, nan);
-
-            var xyLow = Avx.UnpackLow(x, y);     // x0 y0 x1 y1 | x4 y4 x5 y5
-            var xyHigh = Avx.UnpackHigh(x, y);   // x2 y2 x3 y3 | x6 y6 x7 y7
-            var z0Low = Avx.UnpackLow(z, zero);  // z0 0 z1 0 | z4 0 z5 0
-            var z0High = Avx.UnpackHigh(z, zero);
-            var p04 = Avx.Shuffle(xyLow, z0Low, 0x44);   // point 0 | point 4
-            var p15 = Avx.Shuffle(xyLow, z0Low, 0xEE);   // point 1 | point 5
-            var p26 = Avx.Shuffle(xyHigh, z0High, 0x44);
-            var p37 = Avx.Shuffle(xyHigh, z0High, 0xEE);
-            ref var o = ref Unsafe.Add(ref dst, i * XyzPointStep);
-            Avx.Permute2x128(p04, p15, 0x20).StoreUnsafe(ref Unsafe.As<byte, float>(ref o));
-            Avx.Permute2x128(p26, p37, 0x20).StoreUnsafe(ref Unsafe.As<byte, float>(ref Unsafe.Add(ref o, 32)));
-            Avx.Permute2x128(p04, p15, 0x31).StoreUnsafe(ref Unsafe.As<byte, float>(ref Unsafe.Add(ref o, 64)));
-            Avx.Permute2x128(p26, p37, 0x31).StoreUnsafe(ref Unsafe.As<byte, float>(ref Unsafe.Add(ref o, 96)));
+            var (p04, p15, p26, p37, n) = EightPoints(ref zs, ref rx, i, vry, vmin, vmax);
+            valid += n;
+            ref var o = ref Unsafe.As<byte, float>(ref Unsafe.Add(ref dst, i * XyzPointStep));
+            Avx.Permute2x128(p04, p15, 0x20).StoreUnsafe(ref o);       // records 0, 1
+            Avx.Permute2x128(p26, p37, 0x20).StoreUnsafe(ref o, 8);    // records 2, 3
+            Avx.Permute2x128(p04, p15, 0x31).StoreUnsafe(ref o, 16);   // records 4, 5
+            Avx.Permute2x128(p26, p37, 0x31).StoreUnsafe(ref o, 24);   // records 6, 7
         }
         return valid + XyzRow(depthRow, xOverZ, i, ry, 1, min, max, outRow);
     }
 
-    private static int XyzRgbRow(ReadOnlySpan<float> depthRow, ReadOnlySpan<float> xOverZ, float ry, int stride, float min,
-        float max, ReadOnlySpan<byte> rgbRow, Span<byte> outRow)
+    private static int XyzRgbRowAvx(ReadOnlySpan<float> depthRow, ReadOnlySpan<float> xOverZ, float ry, float min, float max,
+        ReadOnlySpan<byte> rgbRow, Span<byte> outRow)
+    {
+        ref var zs = ref MemoryMarshal.GetReference(depthRow);
+        ref var rx = ref MemoryMarshal.GetReference(xOverZ);
+        ref var px = ref MemoryMarshal.GetReference(rgbRow);
+        ref var dst = ref MemoryMarshal.GetReference(outRow);
+        var (vry, vmin, vmax) = (Vector256.Create(ry), Vector256.Create(min), Vector256.Create(max));
+        var valid = 0;
+        var i = 0;
+        for (; i <= xOverZ.Length - 8; i += 8)
+        {
+            var (p04, p15, p26, p37, n) = EightPoints(ref zs, ref rx, i, vry, vmin, vmax);
+            valid += n;
+            ref var o = ref Unsafe.As<byte, float>(ref Unsafe.Add(ref dst, i * XyzRgbPointStep));
+            ref var c = ref Unsafe.Add(ref px, i * 3);
+            // One 32-byte store per record: (x, y, z, 0 | rgb, 0, 0, 0).
+            Vector256.Create(p04.GetLower(), Packed(ref c, 0)).StoreUnsafe(ref o);
+            Vector256.Create(p15.GetLower(), Packed(ref c, 1)).StoreUnsafe(ref o, 8);
+            Vector256.Create(p26.GetLower(), Packed(ref c, 2)).StoreUnsafe(ref o, 16);
+            Vector256.Create(p37.GetLower(), Packed(ref c, 3)).StoreUnsafe(ref o, 24);
+            Vector256.Create(p04.GetUpper(), Packed(ref c, 4)).StoreUnsafe(ref o, 32);
+            Vector256.Create(p15.GetUpper(), Packed(ref c, 5)).StoreUnsafe(ref o, 40);
+            Vector256.Create(p26.GetUpper(), Packed(ref c, 6)).StoreUnsafe(ref o, 48);
+            Vector256.Create(p37.GetUpper(), Packed(ref c, 7)).StoreUnsafe(ref o, 56);
+        }
+        return valid + XyzRgbRow(depthRow, xOverZ, i, ry, 1, min, max, rgbRow, outRow);
+    }
+
+    // rgb as PCL packs it: a little-endian 0x00RRGGBB in a float's bytes (B at the lowest address, then G, R, and a
+    // zero byte), followed by three floats of zero padding.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Packed(ref byte rgb, int pixel)
+    {
+        ref var p = ref Unsafe.Add(ref rgb, pixel * 3);
+        var packed = (uint)Unsafe.Add(ref p, 2) | (uint)Unsafe.Add(ref p, 1) << 8 | (uint)p << 16;
+        return Vector128.CreateScalar(packed).AsSingle();
+    }
+
+    private static int XyzRgbRow(ReadOnlySpan<float> depthRow, ReadOnlySpan<float> xOverZ, int firstColumn, float ry, int stride,
+        float min, float max, ReadOnlySpan<byte> rgbRow, Span<byte> outRow)
     {
         var invalid = Vector128.Create(float.NaN, float.NaN, float.NaN, 0f);
         ref var dst = ref MemoryMarshal.GetReference(outRow);
+        ref var px = ref MemoryMarshal.GetReference(rgbRow);
         var valid = 0;
-        for (var i = 0; i < xOverZ.Length; i++)
+        for (var i = firstColumn; i < xOverZ.Length; i++)
         {
             var z = depthRow[i * stride];
             var ok = InRange(z, min, max);
             valid += ok ? 1 : 0;
             var point = ok ? Vector128.Create(xOverZ[i] * z, ry * z, z, 0f) : invalid;
-            // rgb as PCL packs it: a little-endian 0x00RRGGBB in a float's bytes (B at the lowest address, then G, R,
-            // and a zero byte), followed by three floats of zero padding.
-            var px = i * stride * 3;
-            var packed = (uint)rgbRow[px + 2] | (uint)rgbRow[px + 1] << 8 | (uint)rgbRow[px] << 16;
             ref var o = ref Unsafe.Add(ref dst, i * XyzRgbPointStep);
             Unsafe.WriteUnaligned(ref o, point);
-            Unsafe.WriteUnaligned(ref Unsafe.Add(ref o, 16), Vector128.Create(packed, 0u, 0u, 0u));
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref o, 16), Packed(ref px, i * stride));
         }
         return valid;
     }

@@ -102,7 +102,8 @@ public class PointCloudBuilderTests
         var data = new byte[builder.Layout.ByteCount];
         Array.Fill(data, (byte)0xAB); // a reused buffer holds the previous frame
         var result = builder.Build(depth, W, rgb, W * 3, data);
-        foreach (var (u, v) in new[] { (0, 0), (610, 5), (600, 300), (1241, 374), (77, 200) })
+        for (var v = 0; v < H; v++)
+        for (var u = 0; u < W; u++)
         {
             var p = data.AsSpan((v * W + u) * 32, 32);
             var px = (v * W + u) * 3;
