@@ -151,6 +151,15 @@ public sealed class CdrWriter : IDisposable
     public void WriteByte(byte value) => Reserve(1)[0] = value;
     public void WriteInt8(sbyte value) => Reserve(1)[0] = (byte)value;
     public void WriteBool(bool value) => Reserve(1)[0] = value ? (byte)1 : (byte)0;
+
+    /// <summary>Writes a bool and returns its byte, for a value known only after later bytes are filled in place
+    /// (PointCloud2.is_dense). The span is valid while the block it lies in was ensured.</summary>
+    public Span<byte> WriteBoolInPlace(bool value)
+    {
+        var s = Reserve(1);
+        s[0] = value ? (byte)1 : (byte)0;
+        return s;
+    }
     public void WriteInt16(short value) => BinaryPrimitives.WriteInt16LittleEndian(Aligned(2), value);
     public void WriteUInt16(ushort value) => BinaryPrimitives.WriteUInt16LittleEndian(Aligned(2), value);
     public void WriteInt32(int value) => BinaryPrimitives.WriteInt32LittleEndian(Aligned(4), value);

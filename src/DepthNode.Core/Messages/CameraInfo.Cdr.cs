@@ -49,6 +49,18 @@ public sealed partial record CameraInfo : IRosMessage<CameraInfo>
     public void Write(CdrWriter writer)
     {
         Header.Write(writer);
+        WriteAfterHeader(writer);
+    }
+
+    /// <summary>Writes this CameraInfo under another header (the depth output's), without allocating a copy.</summary>
+    public void Write(CdrWriter writer, in HeaderView header)
+    {
+        header.Write(writer);
+        WriteAfterHeader(writer);
+    }
+
+    private void WriteAfterHeader(CdrWriter writer)
+    {
         writer.WriteUInt32(Height);
         writer.WriteUInt32(Width);
         writer.WriteString(DistortionModel);

@@ -34,9 +34,21 @@ public sealed partial record Image : IRosMessage<Image>
     public static Span<byte> WriteUpToData(CdrWriter writer, Header header, uint height, uint width, string encoding, uint step, byte isBigEndian = 0) =>
         WriteUpToData(writer, header, height, width, encoding, step, isBigEndian, checked((int)((long)height * step)));
 
+    /// <summary>As above, with the header written from a borrowed view (no allocation per frame).</summary>
+    public static Span<byte> WriteUpToData(CdrWriter writer, in HeaderView header, uint height, uint width, string encoding, uint step, byte isBigEndian = 0)
+    {
+        header.Write(writer);
+        return WriteAfterHeader(writer, height, width, encoding, step, isBigEndian, checked((int)((long)height * step)));
+    }
+
     private static Span<byte> WriteUpToData(CdrWriter writer, Header header, uint height, uint width, string encoding, uint step, byte isBigEndian, int dataLength)
     {
         header.Write(writer);
+        return WriteAfterHeader(writer, height, width, encoding, step, isBigEndian, dataLength);
+    }
+
+    private static Span<byte> WriteAfterHeader(CdrWriter writer, uint height, uint width, string encoding, uint step, byte isBigEndian, int dataLength)
+    {
         writer.WriteUInt32(height);
         writer.WriteUInt32(width);
         writer.WriteString(encoding);

@@ -65,11 +65,31 @@ public sealed partial record PointCloud2 : IRosMessage<PointCloud2>
         return WriteUpToData(writer, header, height, width, fields, pointStep, rowStep, checked((int)((long)rowStep * height)), isDense, isBigEndian);
     }
 
+    /// <summary>
+    /// As above, with the header from a borrowed view, and <c>is_dense</c> left to the producer: it is known only
+    /// once the points are written, so <paramref name="isDense"/> is the one byte that holds it (set 1 or 0).
+    /// </summary>
+    public static Span<byte> WriteUpToData(
+        CdrWriter writer, in HeaderView header, uint height, uint width, ReadOnlySpan<PointField> fields, uint pointStep,
+        out Span<byte> isDense)
+    {
+        header.Write(writer);
+        var rowStep = checked(width * pointStep);
+        return WriteAfterHeader(writer, height, width, fields, pointStep, rowStep, checked((int)((long)rowStep * height)), false, false, out isDense);
+    }
+
     private static Span<byte> WriteUpToData(
         CdrWriter writer, Header header, uint height, uint width, ReadOnlySpan<PointField> fields, uint pointStep,
         uint rowStep, int dataLength, bool isDense, bool isBigEndian)
     {
         header.Write(writer);
+        return WriteAfterHeader(writer, height, width, fields, pointStep, rowStep, dataLength, isDense, isBigEndian, out _);
+    }
+
+    private static Span<byte> WriteAfterHeader(
+        CdrWriter writer, uint height, uint width, ReadOnlySpan<PointField> fields, uint pointStep,
+        uint rowStep, int dataLength, bool isDense, bool isBigEndian, out Span<byte> isDenseByte)
+    {
         writer.WriteUInt32(height);
         writer.WriteUInt32(width);
         writer.WriteUInt32((uint)fields.Length);
@@ -77,9 +97,9 @@ public sealed partial record PointCloud2 : IRosMessage<PointCloud2>
         writer.WriteBool(isBigEndian);
         writer.WriteUInt32(pointStep);
         writer.WriteUInt32(rowStep);
-        // Room for is_dense after the points, reserved with them so the span cannot move.
-        var data = writer.WriteByteSequenceInPlace(dataLength, bytesAfter: 1);
-        writer.WriteBool(isDense);
-        return data;
+        // Room for is_dense after the points, reserved with them so neither span can move.
+        var block = writer.WriteByteSequenceInPlace(dataLength, bytesAfter: 1);
+        isDenseByte = writer.WriteBoolInPlace(isDense);
+        return block;
     }
 }
