@@ -48,6 +48,7 @@ namespace DepthNode.Build
         private const int ElfHeaderSize = 64, SectionHeaderSize = 64, DynSize = 16, SymSize = 24;
         private const int VerneedSize = 16, VernauxSize = 16, VerdefSize = 20, VerdauxSize = 8;
         private const ushort ShnUndef = 0;
+        private const uint ShtNobits = 8;
 
         // Field offsets inside each structure.
         private const int EShoff = 0x28, EShentsize = 0x3A, EShnum = 0x3C;          // Elf64_Ehdr
@@ -104,13 +105,13 @@ namespace DepthNode.Build
                 long entry = section.Offset;
                 for (uint i = 0; i < section.Info; i++)
                 {
-                    Check(entry, VerneedSize, "Elf64_Verneed");
+                    CheckInside(section, entry, VerneedSize, "Elf64_Verneed");
                     var file = strings.At(U32(entry + VnFile), "vn_file", entry + VnFile);
                     int count = U16(entry + VnCnt);
                     long aux = entry + U32(entry + VnAux);
                     for (int j = 0; j < count; j++)
                     {
-                        Check(aux, VernauxSize, "Elf64_Vernaux");
+                        CheckInside(section, aux, VernauxSize, "Elf64_Vernaux");
                         var version = strings.At(U32(aux + VnaName), "vna_name", aux + VnaName);
                         needs.Add(new ElfVersionNeed(file, version, U16(aux + VnaFlags), U16(aux + VnaOther), aux + VnaFlags));
                         long nextAux = U32(aux + VnaNext);
@@ -137,9 +138,9 @@ namespace DepthNode.Build
                 long entry = section.Offset;
                 for (uint i = 0; i < section.Info; i++)
                 {
-                    Check(entry, VerdefSize, "Elf64_Verdef");
+                    CheckInside(section, entry, VerdefSize, "Elf64_Verdef");
                     long aux = entry + U32(entry + VdAux);
-                    Check(aux, VerdauxSize, "Elf64_Verdaux");
+                    CheckInside(section, aux, VerdauxSize, "Elf64_Verdaux");
                     names.Add(strings.At(U32(aux + VdaName), "vda_name", aux + VdaName));
                     long next = U32(entry + VdNext);
                     if (next == 0) break;
@@ -210,7 +211,7 @@ namespace DepthNode.Build
             {
                 long h = shoff + (long)i * SectionHeaderSize;
                 var s = new Section { Type = U32(h + ShType), Offset = (long)U64(h + ShOffset), Size = (long)U64(h + ShSize), Link = U32(h + ShLink), Info = U32(h + ShInfo), Index = i, HeaderOffset = h };
-                if (s.Type != 8) Check(s.Offset, s.Size, $"section {i}"); // SHT_NOBITS occupies no file bytes
+                if (s.Type != ShtNobits) Check(s.Offset, s.Size, $"section {i}"); // .bss and the like occupy no file bytes
                 _sections.Add(s);
             }
         }
@@ -270,6 +271,13 @@ namespace DepthNode.Build
         {
             if (offset < 0 || length < 0 || offset > _bytes.Length || length > _bytes.Length - offset)
                 throw Malformed(what, offset, $"{length} bytes at this offset run past the end of the file ({_bytes.Length} bytes)");
+        }
+
+        // Version entries are chained by relative offsets; a bad one must not wander into other sections.
+        private void CheckInside(Section section, long offset, long length, string what)
+        {
+            if (offset < section.Offset || offset + length > section.Offset + section.Size)
+                throw Malformed(what, offset, $"{length} bytes at this offset lie outside section {section.Index} (bytes {section.Offset}..{section.Offset + section.Size})");
         }
 
         private ushort U16(long o) { Check(o, 2, "u16"); return (ushort)(_bytes[o] | _bytes[o + 1] << 8); }

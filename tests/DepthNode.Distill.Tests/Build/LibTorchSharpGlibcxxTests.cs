@@ -61,10 +61,9 @@ public class LibTorchSharpGlibcxxTests
         // readelf -V: "Version needs section '.gnu.version_r' ... Offset: 0x0003f8f0" then "  0x0140:   Name: GLIBCXX_3.4.32".
         // vna_flags is the u16 at byte 4 of that Elf64_Vernaux entry (LSB, symbol versioning).
         var listing = NativeLibraries.Readelf("-V", NativeLibraries.Shipped);
-        var section = Regex.Match(listing, @"Version needs section '\.gnu\.version_r'.*?\n\s*Addr: 0x[0-9a-f]+\s+Offset: 0x([0-9a-f]+)", RegexOptions.Singleline);
         var entry = Regex.Match(listing, @"0x([0-9a-f]+):\s+Name: GLIBCXX_3\.4\.32\s");
-        Assert.True(section.Success && entry.Success, "readelf -V did not list .gnu.version_r with GLIBCXX_3.4.32");
-        var flags = long.Parse(section.Groups[1].Value, NumberStyles.HexNumber) + long.Parse(entry.Groups[1].Value, NumberStyles.HexNumber) + 4;
+        Assert.True(entry.Success, "readelf -V did not list GLIBCXX_3.4.32");
+        var flags = VersionNeedsSectionOffset(listing) + long.Parse(entry.Groups[1].Value, NumberStyles.HexNumber) + 4;
         var after = File.ReadAllBytes(temp.Path);
         var changed = Enumerable.Range(0, before.Length).Where(i => before[i] != after[i]).ToArray();
         Assert.Equal([flags], changed.Select(i => (long)i));
@@ -115,6 +114,26 @@ public class LibTorchSharpGlibcxxTests
         Assert.Contains(temp.Path, e.Message);
         Assert.Contains("section header table at byte offset", e.Message);
         Assert.Contains("run past the end of the file (4096 bytes)", e.Message);
+    }
+
+    [Fact]
+    public void ElfSharedObject_WithAVersionNeedPointingOutsideItsSection_NamesTheEntryAndTheOffset()
+    {
+        var bytes = File.ReadAllBytes(NativeLibraries.Shipped);
+        var section = VersionNeedsSectionOffset(NativeLibraries.Readelf("-V", NativeLibraries.Shipped));
+        // vn_aux (u32 at byte 8 of the first Elf64_Verneed) now points 1 MiB ahead, far past .gnu.version_r.
+        BitConverter.TryWriteBytes(bytes.AsSpan((int)section + 8, 4), 1u << 20);
+
+        var e = Assert.Throws<InvalidDataException>(() => ElfSharedObject.Parse("corrupt.so", bytes).VersionNeeds);
+
+        Assert.StartsWith($"corrupt.so: Elf64_Vernaux at byte offset {section + (1 << 20)}: 16 bytes at this offset lie outside section", e.Message);
+    }
+
+    private static long VersionNeedsSectionOffset(string readelfV)
+    {
+        var m = Regex.Match(readelfV, @"Version needs section '\.gnu\.version_r'.*?\n\s*Addr: 0x[0-9a-f]+\s+Offset: 0x([0-9a-f]+)", RegexOptions.Singleline);
+        Assert.True(m.Success, "readelf -V did not list .gnu.version_r");
+        return long.Parse(m.Groups[1].Value, NumberStyles.HexNumber);
     }
 
     [Fact]
