@@ -9,6 +9,7 @@ public static class Program
     public static IReadOnlyList<ICommand> Commands { get; } =
     [
         new DoctorCommand(),
+        new BagCommand(),
         new EvalCommand(),
     ];
 

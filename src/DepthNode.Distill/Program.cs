@@ -10,5 +10,8 @@ public static class Program
         new DoctorCommand(),
     ];
 
-    public static int Main(string[] args) => new CommandRunner("depth-distill", Commands).Run(args, Console.Out, Console.Error);
+    public static int Main(string[] args) => RunWith(args, Console.Out, Console.Error);
+
+    internal static int RunWith(string[] args, TextWriter stdout, TextWriter stderr) =>
+        new CommandRunner("depth-distill", Commands).Run(args, stdout, stderr);
 }

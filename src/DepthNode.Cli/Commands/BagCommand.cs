@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Text.Json;
+using DepthNode.Bags;
+using DepthNode.Bags.Mcap;
+using DepthNode.CommandLine;
+
+namespace DepthNode.Cli.Commands;
+
+/// <summary>
+/// `depthnode bag info|convert|recover`: rosbag2 recordings (MCAP or sqlite3 bag folders, lone .mcap/.db3 files).
+/// Sub-commands other helpers add (echo) plug into <see cref="SubCommands"/>.
+/// </summary>
+public sealed class BagCommand : ICommand, IHasValueOptions
+{
+    public string Name => "bag";
+    public string Summary => "rosbag2 tools: info, convert, recover";
+    public string Usage =>
+        "bag info <bag> [--json]\n" +
+        "       bag convert <in> <out> [--storage mcap|sqlite3] [--compression none|zstd|lz4]\n" +
+        "       bag recover <in.mcap> <out> [--compression none|zstd|lz4]   (out: a bag folder, or a file ending in .mcap)";
+    public IReadOnlyCollection<string> ValueOptions => ["storage", "compression"];
+
+    private static readonly Dictionary<string, Func<Arguments, TextWriter, TextWriter, int>> SubCommands = new(StringComparer.Ordinal)
+    {
+        ["info"] = Info,
+        ["convert"] = Convert,
+        ["recover"] = Recover,
+    };
+
+    public int Run(Arguments args, TextWriter stdout, TextWriter stderr)
+    {
+        var sub = args.Positional(0, "info|convert|recover");
+        if (!SubCommands.TryGetValue(sub, out var run))
+            throw new CliException($"unknown sub-command '{sub}' (expected one of: {string.Join(", ", SubCommands.Keys)})", 2);
+        return run(args, stdout, stderr);
+    }
+
+    // ---- info --------------------------------------------------------------------------------------------------
+
+    private static int Info(Arguments args, TextWriter stdout, TextWriter stderr)
+    {
+        var path = args.Positional(1, "bag");
+        var json = args.Flag("json");
+        args.EnsureAllUsed(2);
+        using var bag = BagReader.Open(path, w => stderr.WriteLine($"warning: {w}"));
+        var info = bag.Info;
+        if (json) WriteJson(info, stdout);
+        else WriteText(info, stdout);
+        return 0;
+    }
+
+    public static void WriteJson(BagInfo info, TextWriter stdout)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms))
+        {
+            w.WriteStartObject();
+            w.WriteString("storage", info.StorageId);
+            w.WriteStartArray("files");
+            foreach (var f in info.Files) w.WriteStringValue(f);
+            w.WriteEndArray();
+            w.WriteNumber("start_ns", info.StartTimeNs);
+            w.WriteNumber("duration_ns", info.DurationNs);
+            w.WriteNumber("message_count", info.MessageCount);
+            w.WriteString("compression", info.Compression);
+            w.WriteStartArray("topics");
+            foreach (var t in info.Topics)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", t.Topic.Name);
+                w.WriteString("type", t.Topic.Type);
+                w.WriteString("serialization_format", t.Topic.SerializationFormat);
+                w.WriteNumber("message_count", t.MessageCount);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        stdout.WriteLine(System.Text.Encoding.UTF8.GetString(ms.ToArray()));
+    }
+
+    private static void WriteText(BagInfo info, TextWriter o)
+    {
+        static string Time(long ns) =>
+            DateTimeOffset.FromUnixTimeMilliseconds(Math.Max(0, ns / 1_000_000)).UtcDateTime.ToString("MMM d yyyy HH:mm:ss.fff", CultureInfo.InvariantCulture)
+            + $" UTC ({ns / 1_000_000_000}.{Math.Abs(ns % 1_000_000_000):D9})";
+        o.WriteLine($"Files:             {string.Join("\n                   ", info.Files)}");
+        o.WriteLine($"Storage id:        {info.StorageId}");
+        if (info.MetadataVersion > 0) o.WriteLine($"Metadata version:  {info.MetadataVersion}");
+        o.WriteLine($"Compression:       {(info.Compression.Length == 0 ? "none" : info.Compression)}");
+        o.WriteLine($"Duration:          {(info.DurationNs / 1e9).ToString("0.000000000", CultureInfo.InvariantCulture)}s");
+        o.WriteLine($"Start:             {(info.MessageCount == 0 ? "-" : Time(info.StartTimeNs))}");
+        o.WriteLine($"End:               {(info.MessageCount == 0 ? "-" : Time(info.StartTimeNs + info.DurationNs))}");
+        o.WriteLine($"Messages:          {info.MessageCount}");
+        var first = true;
+        foreach (var t in info.Topics)
+        {
+            o.WriteLine($"{(first ? "Topic information: " : "                   ")}Topic: {t.Topic.Name} | Type: {t.Topic.Type} | Count: {t.MessageCount} | Serialization Format: {t.Topic.SerializationFormat}");
+            first = false;
+        }
+        if (first) o.WriteLine("Topic information: (none)");
+    }
+
+    // ---- convert -----------------------------------------------------------------------------------------------
+
+    private static int Convert(Arguments args, TextWriter stdout, TextWriter stderr)
+    {
+        var input = args.Positional(1, "in");
+        var output = args.Positional(2, "out");
+        var storageText = args.Option("storage");
+        var compression = ParseCompression(args.Option("compression"));
+        args.EnsureAllUsed(3);
+        using var bag = BagReader.Open(input, w => stderr.WriteLine($"warning: {w}"));
+        var storage = storageText switch
+        {
+            null => bag.Info.StorageId == "sqlite3" ? BagStorage.Sqlite3 : BagStorage.Mcap,
+            "mcap" => BagStorage.Mcap,
+            "sqlite3" => BagStorage.Sqlite3,
+            _ => throw new CliException($"--storage must be mcap or sqlite3, got '{storageText}'", 2),
+        };
+        if (storage == BagStorage.Sqlite3 && compression != McapCompression.None)
+            throw new CliException("--compression applies to --storage mcap only", 2);
+        long n = 0;
+        using (var writer = BagWriter.Create(output, storage, compression))
+        {
+            foreach (var t in bag.Info.Topics) writer.AddTopic(t.Topic);
+            foreach (var m in bag.ReadMessages())
+            {
+                writer.Write(m.Topic.Name, m.LogTimeNs, m.PublishTimeNs, m.Data.Span);
+                n++;
+            }
+        }
+        stdout.WriteLine($"converted {n} messages on {bag.Info.Topics.Count} topics: {input} ({bag.Info.StorageId}) -> {output} ({(storage == BagStorage.Mcap ? "mcap" : "sqlite3")}{(compression == McapCompression.None ? "" : ", " + compression.ToString().ToLowerInvariant())})");
+        return 0;
+    }
+
+    private static McapCompression ParseCompression(string? s) => s switch
+    {
+        null or "none" => McapCompression.None,
+        "zstd" => McapCompression.Zstd,
+        "lz4" => McapCompression.Lz4,
+        _ => throw new CliException($"--compression must be none, zstd or lz4, got '{s}'", 2),
+    };
+
+    // ---- recover -----------------------------------------------------------------------------------------------
+
+    private static int Recover(Arguments args, TextWriter stdout, TextWriter stderr)
+    {
+        var input = args.Positional(1, "in.mcap");
+        var output = args.Positional(2, "out");
+        var compression = ParseCompression(args.Option("compression"));
+        args.EnsureAllUsed(3);
+        if (Directory.Exists(input))
+        {
+            var files = Directory.GetFiles(input, "*.mcap");
+            if (files.Length != 1) throw new CliException($"{input}: expected exactly one .mcap file in the folder, found {files.Length}");
+            input = files[0];
+        }
+        if (!File.Exists(input)) throw new CliException($"{input}: no such file");
+        var result = McapRecovery.Recover(input, output, compression, w => stderr.WriteLine($"warning: {w}"));
+        stdout.WriteLine($"recovered {result.Messages} messages on {result.Channels} channels from {input} into {output}");
+        return 0;
+    }
+}

@@ -1,0 +1,195 @@
+namespace DepthNode.Bags;
+
+/// <summary>
+/// Opens a rosbag2 recording: a bag folder (metadata.yaml versions 4–9, or no metadata.yaml: the <c>.mcap</c> /
+/// <c>.db3</c> files in it, ordered by split index), a lone <c>.mcap</c> or a lone <c>.db3</c>. Split files are
+/// merged in log-time order.
+/// </summary>
+public sealed class BagReader : IBagReader
+{
+    private readonly List<IBagFile> _files;
+    private readonly List<string> _warnings = [];
+    private readonly BagMetadata? _metadata;
+    private readonly string _path;
+    private BagInfo? _info;
+
+    private BagReader(string path, List<IBagFile> files, BagMetadata? metadata)
+    {
+        _path = path;
+        _files = files;
+        _metadata = metadata;
+    }
+
+    /// <summary>The metadata.yaml of the bag folder, if it has one.</summary>
+    public BagMetadata? Metadata => _metadata;
+    public IReadOnlyList<string> Warnings => _warnings;
+
+    public static BagReader Open(string path, Action<string>? onWarning = null)
+    {
+        var files = new List<IBagFile>();
+        BagMetadata? metadata = null;
+        var warnings = new List<string>();
+        void Warn(string w) { if (!warnings.Contains(w)) { warnings.Add(w); onWarning?.Invoke(w); } }
+        try
+        {
+            if (Directory.Exists(path))
+            {
+                var yaml = Path.Combine(path, "metadata.yaml");
+                List<string> paths;
+                if (File.Exists(yaml))
+                {
+                    metadata = BagMetadata.Load(yaml);
+                    if (metadata.CompressionMode.Length > 0)
+                        throw new BagFormatException($"{yaml}: compression_mode '{metadata.CompressionMode}' ({metadata.CompressionFormat}) is not supported; decompress the bag with `ros2 bag convert` first");
+                    paths = metadata.RelativeFilePaths.Select(p => Resolve(path, p)).ToList();
+                    if (paths.Count == 0) paths = StorageFilesIn(path);
+                }
+                else paths = StorageFilesIn(path);
+                if (paths.Count == 0) throw new BagFormatException($"{path}: no metadata.yaml and no .mcap or .db3 files: not a bag folder");
+                foreach (var p in paths) files.Add(OpenFile(p, metadata?.StorageIdentifier, Warn));
+            }
+            else if (File.Exists(path)) files.Add(OpenFile(path, null, Warn));
+            else throw new BagFormatException($"{path}: no such bag folder or file");
+        }
+        catch
+        {
+            foreach (var f in files) f.Dispose();
+            throw;
+        }
+        var reader = new BagReader(path, files, metadata);
+        reader._warnings.AddRange(warnings);
+        reader._onWarning = w => { if (!reader._warnings.Contains(w)) { reader._warnings.Add(w); onWarning?.Invoke(w); } };
+        return reader;
+    }
+
+    private Action<string>? _onWarning;
+
+    private static IBagFile OpenFile(string path, string? storageId, Action<string> warn)
+    {
+        var ext = Path.GetExtension(path);
+        var id = ext switch { ".mcap" => "mcap", ".db3" => "sqlite3", _ => storageId ?? "" };
+        return id switch
+        {
+            "mcap" => new McapFile(path, warn),
+            "sqlite3" => new SqliteFile(path),
+            _ => throw new BagFormatException($"{path}: unknown storage (expected .mcap or .db3, storage_identifier '{storageId}')"),
+        };
+    }
+
+    /// <summary>rosbag2 before version 4 stored paths as "bagname/bagname_0.db3"; newer ones relative to the folder.</summary>
+    private static string Resolve(string folder, string relative)
+    {
+        var direct = Path.Combine(folder, relative);
+        if (File.Exists(direct)) return direct;
+        var byName = Path.Combine(folder, Path.GetFileName(relative));
+        return File.Exists(byName) ? byName : throw new BagFormatException($"{folder}/metadata.yaml lists '{relative}', which does not exist");
+    }
+
+    private static List<string> StorageFilesIn(string folder) =>
+        Directory.EnumerateFiles(folder).Where(f => f.EndsWith(".mcap", StringComparison.Ordinal) || f.EndsWith(".db3", StringComparison.Ordinal))
+            .OrderBy(SplitIndex).ThenBy(f => f, StringComparer.Ordinal).ToList();
+
+    private static int SplitIndex(string file)
+    {
+        var name = Path.GetFileNameWithoutExtension(file);
+        var us = name.LastIndexOf('_');
+        return us >= 0 && int.TryParse(name[(us + 1)..], out var i) ? i : 0;
+    }
+
+    public BagInfo Info => _info ??= BuildInfo();
+
+    private BagInfo BuildInfo()
+    {
+        var topicOrder = new List<string>();
+        var topics = new Dictionary<string, TopicInfo>(StringComparer.Ordinal);
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        long start = long.MaxValue, end = long.MinValue, total = 0;
+        foreach (var f in _files)
+        {
+            var (ts, s, e, n) = f.Statistics();
+            foreach (var t in ts)
+            {
+                if (topics.TryAdd(t.Topic.Name, t.Topic)) topicOrder.Add(t.Topic.Name);
+                counts[t.Topic.Name] = counts.GetValueOrDefault(t.Topic.Name) + t.MessageCount;
+            }
+            if (n > 0) { start = Math.Min(start, s); end = Math.Max(end, e); total += n; }
+            foreach (var w in f.Warnings) _onWarning?.Invoke(w);
+        }
+        // Topics metadata.yaml lists but no storage file carries (possible for sqlite bags) still belong to the bag.
+        if (_metadata is not null)
+            foreach (var t in _metadata.Topics)
+                if (topics.TryAdd(t.Topic.Name, t.Topic)) { topicOrder.Add(t.Topic.Name); counts[t.Topic.Name] = 0; }
+        var folder = Directory.Exists(_path) ? _path : Path.GetDirectoryName(Path.GetFullPath(_path))!;
+        var compression = string.Join(",", _files.Select(f => f.Compression).Where(c => c.Length > 0).Distinct());
+        if (_metadata is { CompressionFormat.Length: > 0 }) compression = _metadata.CompressionFormat;
+        return new BagInfo(
+            _files.Select(f => f.StorageId).Distinct().Single(),
+            _files.Select(f => Path.GetRelativePath(folder, f.Path)).ToList(),
+            total == 0 ? 0 : start,
+            total == 0 ? 0 : end - start,
+            total,
+            compression,
+            topicOrder.Select(n => new TopicSummary(topics[n], counts[n])).ToList(),
+            _metadata?.Version ?? 0,
+            _metadata?.RosDistro ?? "");
+    }
+
+    public IEnumerable<BagMessage> ReadMessages(BagReadOptions? options = null)
+    {
+        options ??= new BagReadOptions();
+        if (options.RequireCdr)
+            foreach (var t in Info.Topics)
+                if (options.Includes(t.Topic.Name) && !t.Topic.IsCdr) throw NotCdr(t.Topic);
+        return options.RequireCdr ? CheckCdr(Merge(options)) : Merge(options);
+    }
+
+    private IEnumerable<BagMessage> CheckCdr(IEnumerable<BagMessage> messages)
+    {
+        foreach (var m in messages)
+        {
+            if (!m.Topic.IsCdr) throw NotCdr(m.Topic);
+            yield return m;
+        }
+    }
+
+    private BagEncodingException NotCdr(TopicInfo t) =>
+        new($"{_path}: topic '{t.Name}' ({t.Type}) has serialization format '{t.SerializationFormat}', not 'cdr'; its messages cannot be decoded");
+
+    private IEnumerable<BagMessage> Merge(BagReadOptions options)
+    {
+        try
+        {
+            if (_files.Count == 1)
+            {
+                foreach (var m in _files[0].ReadMessages(options)) yield return m;
+                yield break;
+            }
+            // Split files overlap rarely, but log-time order across them is the contract: k-way merge.
+            var sources = _files.Select(f => f.ReadMessages(options).GetEnumerator()).ToList();
+            var queue = new PriorityQueue<int, (long Time, int File)>();
+            try
+            {
+                for (var i = 0; i < sources.Count; i++)
+                    if (sources[i].MoveNext()) queue.Enqueue(i, (sources[i].Current.LogTimeNs, i));
+                while (queue.TryDequeue(out var i, out _))
+                {
+                    yield return sources[i].Current;
+                    if (sources[i].MoveNext()) queue.Enqueue(i, (sources[i].Current.LogTimeNs, i));
+                }
+            }
+            finally
+            {
+                foreach (var s in sources) s.Dispose();
+            }
+        }
+        finally
+        {
+            foreach (var f in _files) foreach (var w in f.Warnings) _onWarning?.Invoke(w);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var f in _files) f.Dispose();
+    }
+}

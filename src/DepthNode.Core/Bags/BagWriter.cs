@@ -1,0 +1,131 @@
+using System.Text;
+using DepthNode.Bags.Mcap;
+using DepthNode.Bags.Sqlite;
+
+namespace DepthNode.Bags;
+
+public sealed record BagWriterOptions
+{
+    /// <summary>Written to metadata.yaml <c>ros_distro</c>, the MCAP <c>rosbag2</c> record and the sqlite <c>schema</c> table.
+    /// The layout written is Jazzy's (metadata version 9).</summary>
+    public string RosDistro { get; init; } = "jazzy";
+    /// <summary>MCAP chunk size (uncompressed bytes).</summary>
+    public int McapChunkSize { get; init; } = 768 * 1024;
+    public bool McapUseChunks { get; init; } = true;
+}
+
+/// <summary>
+/// Writes a rosbag2 bag folder as `ros2 bag record` does: <c>&lt;folder&gt;/&lt;name&gt;_0.mcap</c> (profile <c>ros2</c>,
+/// <c>ros2msg</c> schemas, <c>cdr</c> channels with <c>offered_qos_profiles</c> metadata, the <c>rosbag2</c> metadata
+/// record) or <c>&lt;name&gt;_0.db3</c> (schema 4), then <c>metadata.yaml</c> version 9 on <see cref="Dispose"/>.
+/// </summary>
+public sealed class BagWriter : IBagWriter
+{
+    private readonly string _folder;
+    private readonly string _file;
+    private readonly BagStorage _storage;
+    private readonly BagWriterOptions _options;
+    private readonly McapWriter? _mcap;
+    private readonly SqliteBagWriter? _sqlite;
+    private readonly Dictionary<string, (TopicInfo Topic, ushort Channel)> _topics = new(StringComparer.Ordinal);
+    private readonly List<string> _topicOrder = [];
+    private readonly Dictionary<string, long> _counts = new(StringComparer.Ordinal);
+    private long _start = long.MaxValue, _end = long.MinValue, _total;
+    private bool _disposed;
+
+    private BagWriter(string folder, BagStorage storage, McapCompression compression, BagWriterOptions options)
+    {
+        _folder = folder;
+        _storage = storage;
+        _options = options;
+        var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
+        _file = $"{name}_0.{(storage == BagStorage.Mcap ? "mcap" : "db3")}";
+        var full = Path.Combine(folder, _file);
+        if (storage == BagStorage.Mcap)
+            _mcap = McapWriter.Create(full, new McapWriterOptions
+            {
+                Profile = "ros2",
+                Library = "DepthNode rosbag2 writer",
+                Compression = compression,
+                ChunkSize = options.McapChunkSize,
+                UseChunks = options.McapUseChunks,
+            });
+        else
+        {
+            if (compression != McapCompression.None)
+                throw new ArgumentException("chunk compression applies to MCAP storage only", nameof(compression));
+            _sqlite = new SqliteBagWriter(full, options.RosDistro);
+        }
+    }
+
+    /// <summary>Creates the bag folder <paramref name="folder"/> (it must not exist or be empty).</summary>
+    public static BagWriter Create(string folder, BagStorage storage = BagStorage.Mcap, McapCompression compression = McapCompression.None, BagWriterOptions? options = null)
+    {
+        if (File.Exists(folder)) throw new IOException($"{folder}: exists and is a file; a bag is written as a folder");
+        if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any())
+            throw new IOException($"{folder}: folder exists and is not empty; refusing to overwrite a bag");
+        Directory.CreateDirectory(folder);
+        return new BagWriter(folder, storage, compression, options ?? new BagWriterOptions());
+    }
+
+    public string StorageFile => Path.Combine(_folder, _file);
+
+    public void AddTopic(TopicInfo topic)
+    {
+        if (_topics.ContainsKey(topic.Name)) throw new InvalidOperationException($"topic {topic.Name} was already added");
+        ushort channel = 0;
+        if (_mcap is not null)
+        {
+            ushort schema = 0;
+            if (topic.Type.Length > 0)
+                schema = _mcap.AddSchema(topic.Type, topic.MessageDefinitionEncoding, Encoding.UTF8.GetBytes(topic.MessageDefinition));
+            var metadata = new Dictionary<string, string> { ["offered_qos_profiles"] = topic.OfferedQosProfiles };
+            if (topic.TypeDescriptionHash.Length > 0) metadata["topic_type_hash"] = topic.TypeDescriptionHash;
+            channel = _mcap.AddChannel(schema, topic.Name, topic.SerializationFormat, metadata);
+        }
+        else _sqlite!.AddTopic(topic);
+        _topics[topic.Name] = (topic, channel);
+        _topicOrder.Add(topic.Name);
+        _counts[topic.Name] = 0;
+    }
+
+    public void Write(string topicName, long logTimeNs, long publishTimeNs, ReadOnlySpan<byte> data)
+    {
+        if (!_topics.TryGetValue(topicName, out var t)) throw new InvalidOperationException($"topic {topicName} was not added");
+        if (_mcap is not null) _mcap.WriteMessage(t.Channel, 0, (ulong)logTimeNs, (ulong)publishTimeNs, data);
+        else _sqlite!.Write(topicName, logTimeNs, data);
+        _counts[topicName]++;
+        _total++;
+        _start = Math.Min(_start, logTimeNs);
+        _end = Math.Max(_end, logTimeNs);
+    }
+
+    public BagMetadata Metadata() => new()
+    {
+        StorageIdentifier = _storage == BagStorage.Mcap ? "mcap" : "sqlite3",
+        StartingTimeNs = _total == 0 ? 0 : _start,
+        DurationNs = _total == 0 ? 0 : _end - _start,
+        MessageCount = _total,
+        Topics = _topicOrder.Select(n => new TopicSummary(_topics[n].Topic, _counts[n])).ToList(),
+        RelativeFilePaths = [_file],
+        Files = [new BagFileInfo(_file, _total == 0 ? 0 : _start, _total == 0 ? 0 : _end - _start, _total)],
+        RosDistro = _options.RosDistro,
+    };
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        var yaml = Metadata().ToYaml();
+        if (_mcap is not null)
+        {
+            using (_mcap)
+                _mcap.WriteMetadata("rosbag2", new Dictionary<string, string> { ["serialized_metadata"] = yaml, ["ROS_DISTRO"] = _options.RosDistro });
+        }
+        if (_sqlite is not null)
+        {
+            using (_sqlite) _sqlite.WriteMetadata(BagMetadata.CurrentVersion, yaml);
+        }
+        File.WriteAllText(Path.Combine(_folder, "metadata.yaml"), yaml);
+    }
+}

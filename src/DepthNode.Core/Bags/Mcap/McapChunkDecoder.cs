@@ -1,0 +1,138 @@
+using System.Buffers;
+using System.IO.Hashing;
+using K4os.Compression.LZ4.Streams;
+using ZstdSharp;
+
+namespace DepthNode.Bags.Mcap;
+
+/// <summary>
+/// A growable byte buffer rented from <see cref="ArrayPool{T}"/>, reused chunk after chunk. It grows only as bytes
+/// are actually written and never beyond <see cref="Limit"/>, so a chunk that merely claims a huge size cannot make
+/// the reader allocate it.
+/// </summary>
+internal sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
+{
+    private byte[] _array = [];
+    public int Length { get; private set; }
+    public long Limit { get; set; } = System.Array.MaxLength;
+    public byte[] Array => _array;
+    public Span<byte> Span => _array.AsSpan(0, Length);
+    public ReadOnlyMemory<byte> Memory => _array.AsMemory(0, Length);
+
+    public void Reset(long limit) { Length = 0; Limit = limit; }
+
+    /// <summary>Makes room for <paramref name="size"/> bytes at once (used when the size is known and justified).</summary>
+    public Span<byte> ResetTo(int size)
+    {
+        Length = 0;
+        Limit = size;
+        Ensure(size);
+        Length = size;
+        return _array.AsSpan(0, size);
+    }
+
+    public void Advance(int count)
+    {
+        if (Length + (long)count > Limit) throw new InsufficientMemoryException($"output exceeds the declared {Limit} bytes");
+        Length += count;
+    }
+
+    // Decoders may ask for a whole block of room (LZ4: up to 4 MiB) even when less remains; that much slack is allowed.
+    private const long DecoderSlack = (4 << 20) + (64 << 10);
+
+    public Memory<byte> GetMemory(int sizeHint = 0) { Ensure(Length + Math.Max(sizeHint, 1)); return _array.AsMemory(Length); }
+
+    public Span<byte> GetSpan(int sizeHint = 0) { Ensure(Length + Math.Max(sizeHint, 1)); return _array.AsSpan(Length); }
+
+    private void Ensure(long needed)
+    {
+        if (needed <= _array.Length) return;
+        if (needed > Limit + DecoderSlack) throw new InsufficientMemoryException($"output exceeds the declared {Limit} bytes");
+        var size = (int)Math.Min(Math.Max(needed, Math.Min((long)_array.Length * 2, Limit)), System.Array.MaxLength);
+        size = Math.Max(size, (int)Math.Min(Limit, 4096));
+        var next = ArrayPool<byte>.Shared.Rent(size);
+        _array.AsSpan(0, Length).CopyTo(next);
+        if (_array.Length > 0) ArrayPool<byte>.Shared.Return(_array);
+        _array = next;
+    }
+
+    public void Dispose()
+    {
+        if (_array.Length > 0) ArrayPool<byte>.Shared.Return(_array);
+        _array = [];
+        Length = 0;
+    }
+}
+
+/// <summary>
+/// Decompresses chunk records (<c>""</c>, <c>zstd</c>, LZ4 frame <c>lz4</c>) into a <see cref="PooledBuffer"/> and checks
+/// the chunk CRC. The zstd decoder is created once and reused for every chunk.
+/// </summary>
+internal sealed class McapChunkDecoder : IDisposable
+{
+    // A declared size up to this multiple of the compressed size is allocated up front (fast path); a larger claim
+    // (legitimate for e.g. all-zero images) is honoured only as the decoder really produces the bytes.
+    private const long TrustedExpansion = 64;
+    private Decompressor? _zstd;
+
+    public void Decode(in McapChunkHeader chunk, ReadOnlySpan<byte> records, byte[] recordsArray, int recordsStart,
+        PooledBuffer output, long offset, bool verifyCrc)
+    {
+        if (chunk.UncompressedSize > (ulong)System.Array.MaxLength)
+            throw new McapException(McapErrorKind.TooLarge, offset, "Chunk", "uncompressed_size", $"{chunk.UncompressedSize} bytes exceeds the limit of {System.Array.MaxLength}");
+        var size = (int)chunk.UncompressedSize;
+        try
+        {
+            switch (chunk.Compression)
+            {
+                case "":
+                    if (records.Length != size)
+                        throw new McapException(McapErrorKind.Invalid, offset, "Chunk", "uncompressed_size", $"{size} but the uncompressed records are {records.Length} bytes");
+                    records.CopyTo(output.ResetTo(size));
+                    break;
+                case "zstd":
+                    if (size <= records.Length * TrustedExpansion + (1 << 20))
+                    {
+                        var dst = output.ResetTo(size);
+                        _zstd ??= new Decompressor();
+                        var n = _zstd.Unwrap(records, dst);
+                        if (n != size) throw Mismatch(offset, size, n);
+                    }
+                    else
+                    {
+                        output.Reset(size);
+                        using var ms = new MemoryStream(recordsArray, recordsStart, records.Length, writable: false);
+                        using var zs = new DecompressionStream(ms);
+                        int read;
+                        while ((read = zs.Read(output.GetSpan(1 << 16))) > 0) output.Advance(read);
+                        if (output.Length != size) throw Mismatch(offset, size, output.Length);
+                    }
+                    break;
+                case "lz4":
+                    output.Reset(size);
+                    LZ4Frame.Decode(records, output, 0);
+                    if (output.Length != size) throw Mismatch(offset, size, output.Length);
+                    break;
+                default:
+                    throw new McapException(McapErrorKind.Invalid, offset, "Chunk", "compression", $"unsupported compression '{chunk.Compression}' (supported: none, zstd, lz4)");
+            }
+        }
+        catch (Exception e) when (e is not McapException)
+        {
+            // Decoders report corrupt input with their own exception types; callers see one type with a position.
+            var kind = e is InsufficientMemoryException ? McapErrorKind.TooLarge : McapErrorKind.Invalid;
+            throw new McapException(kind, offset, "Chunk", "records", $"{(chunk.Compression == "" ? "copy" : chunk.Compression)} decoding failed: {e.Message}", null, e);
+        }
+        if (verifyCrc && chunk.UncompressedCrc != 0)
+        {
+            var crc = Crc32.HashToUInt32(output.Span);
+            if (crc != chunk.UncompressedCrc)
+                throw new McapException(McapErrorKind.CrcMismatch, offset, "Chunk", "uncompressed_crc", $"stored 0x{chunk.UncompressedCrc:X8}, computed 0x{crc:X8}");
+        }
+    }
+
+    private static McapException Mismatch(long offset, int declared, int actual) =>
+        new(McapErrorKind.Invalid, offset, "Chunk", "uncompressed_size", $"declared {declared} bytes, decompressed {actual}");
+
+    public void Dispose() => _zstd?.Dispose();
+}

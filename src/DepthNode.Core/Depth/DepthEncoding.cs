@@ -1,0 +1,134 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace DepthNode.Depth;
+
+/// <summary>What 32FC1 → 16UC1 does with depth beyond 65.535 m, the largest millimetre count a uint16 holds.</summary>
+public enum FarDepthPolicy
+{
+    /// <summary>0 (invalid): a consumer never sees a wrong distance. The default.</summary>
+    Invalid,
+
+    /// <summary>65535 mm: keeps "something far is there", at the cost of a distance that is too short.</summary>
+    Clamp,
+}
+
+/// <summary>
+/// The two REP 118 depth encodings and conversion between them, into caller spans (no allocation), with row strides in
+/// elements so padded Image rows work:
+/// <list type="bullet">
+/// <item>32FC1: metres along the optical axis; NaN (and ±Inf, REP 117) is invalid.</item>
+/// <item>16UC1: millimetres; 0 is invalid (the OpenNI raw convention, depth_image_proc DepthTraits&lt;uint16_t&gt;).</item>
+/// </list>
+/// Metres → millimetres rounds to the nearest millimetre (halves up, as DepthTraits&lt;uint16_t&gt;::fromMeters adds 0.5);
+/// non-finite, ≤ 0 and sub-half-millimetre depths become 0; depths that round above 65535 mm follow <see cref="FarDepthPolicy"/>.
+/// Millimetres → metres divides by 1000 (the float nearest the exact value, so every uint16 round-trips) and turns 0
+/// into NaN, as depth_image_proc's ConvertMetric does.
+/// </summary>
+public static class DepthEncoding
+{
+    public const string Metres32F = "32FC1";
+    public const string Millimetres16U = "16UC1";
+
+    /// <summary>Largest depth 16UC1 can carry, in metres (65535 mm).</summary>
+    public const float MaxMillimetreDepth = 65.535f;
+
+    public static void MetresToMillimetres(ReadOnlySpan<float> metres, int metresRowStride, Span<ushort> millimetres,
+        int millimetresRowStride, int width, int height, FarDepthPolicy far = FarDepthPolicy.Invalid)
+    {
+        CheckImage("32FC1 source", metres.Length, width, height, metresRowStride);
+        CheckImage("16UC1 destination", millimetres.Length, width, height, millimetresRowStride);
+        var farValue = far == FarDepthPolicy.Clamp ? ushort.MaxValue : (ushort)0;
+        for (var v = 0; v < height; v++)
+        {
+            var src = metres.Slice(v * metresRowStride, width);
+            var dst = millimetres.Slice(v * millimetresRowStride, width);
+            var u = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var thousand = Vector256.Create(1000f);
+                var half = Vector256.Create(0.5f);
+                var limit = Vector256.Create(65536f);
+                var farVector = Vector256.Create((int)farValue);
+                ref var from = ref MemoryMarshal.GetReference(src);
+                ref var to = ref MemoryMarshal.GetReference(dst);
+                for (; u <= width - 16; u += 16)
+                {
+                    var a = ToMillimetres(Vector256.LoadUnsafe(ref from, (nuint)u), thousand, half, limit, farVector);
+                    var b = ToMillimetres(Vector256.LoadUnsafe(ref from, (nuint)u + 8), thousand, half, limit, farVector);
+                    Vector256.Narrow(a.AsUInt32(), b.AsUInt32()).StoreUnsafe(ref to, (nuint)u);
+                }
+            }
+            for (; u < width; u++) dst[u] = ToMillimetres(src[u], farValue);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> ToMillimetres(Vector256<float> m, Vector256<float> thousand, Vector256<float> half,
+        Vector256<float> limit, Vector256<int> farValue)
+    {
+        var mm = m * thousand + half;
+        // NaN fails both comparisons and lands in "invalid"; +Inf is "far"; -Inf and negatives are "invalid".
+        var positive = Vector256.GreaterThanOrEqual(mm, Vector256.Create(1f));
+        var tooFar = Vector256.GreaterThanOrEqual(mm, limit);
+        // Native (unchecked) conversion is safe: lanes it could get wrong (NaN, huge) are replaced below.
+        var truncated = Vector256.ConvertToInt32Native(Vector256.Min(mm, limit)); // trunc(x + 0.5) = round half up
+        var result = Vector256.ConditionalSelect(positive.AsInt32(), truncated, Vector256<int>.Zero);
+        return Vector256.ConditionalSelect(tooFar.AsInt32(), farValue, result);
+    }
+
+    /// <summary>One depth in metres as 16UC1 millimetres, by the rules above.</summary>
+    public static ushort ToMillimetres(float metres, FarDepthPolicy far = FarDepthPolicy.Invalid) =>
+        ToMillimetres(metres, far == FarDepthPolicy.Clamp ? ushort.MaxValue : (ushort)0);
+
+    private static ushort ToMillimetres(float metres, ushort farValue)
+    {
+        var mm = metres * 1000f + 0.5f;
+        if (!(mm >= 1f)) return 0; // NaN, -Inf, ≤ 0, < 0.5 mm
+        return mm >= 65536f ? farValue : (ushort)mm;
+    }
+
+    public static void MillimetresToMetres(ReadOnlySpan<ushort> millimetres, int millimetresRowStride, Span<float> metres,
+        int metresRowStride, int width, int height)
+    {
+        CheckImage("16UC1 source", millimetres.Length, width, height, millimetresRowStride);
+        CheckImage("32FC1 destination", metres.Length, width, height, metresRowStride);
+        for (var v = 0; v < height; v++)
+        {
+            var src = millimetres.Slice(v * millimetresRowStride, width);
+            var dst = metres.Slice(v * metresRowStride, width);
+            var u = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var thousand = Vector256.Create(1000f);
+                var nan = Vector256.Create(float.NaN);
+                ref var from = ref MemoryMarshal.GetReference(src);
+                ref var to = ref MemoryMarshal.GetReference(dst);
+                for (; u <= width - 16; u += 16)
+                {
+                    var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref from, (nuint)u));
+                    var fLo = Vector256.ConvertToSingle(lo.AsInt32());
+                    var fHi = Vector256.ConvertToSingle(hi.AsInt32());
+                    Vector256.ConditionalSelect(Vector256.Equals(fLo, Vector256<float>.Zero), nan, fLo / thousand).StoreUnsafe(ref to, (nuint)u);
+                    Vector256.ConditionalSelect(Vector256.Equals(fHi, Vector256<float>.Zero), nan, fHi / thousand).StoreUnsafe(ref to, (nuint)u + 8);
+                }
+            }
+            for (; u < width; u++) dst[u] = ToMetres(src[u]);
+        }
+    }
+
+    /// <summary>One 16UC1 value in metres: 0 → NaN.</summary>
+    public static float ToMetres(ushort millimetres) => millimetres == 0 ? float.NaN : millimetres / 1000f;
+
+    private static void CheckImage(string name, int length, int width, int height, int rowStride)
+    {
+        if (width <= 0 || height <= 0)
+            throw new ArgumentException($"depth encoding: {name} size {width}x{height} is empty");
+        if (rowStride < width)
+            throw new ArgumentException($"depth encoding: {name} row stride {rowStride} is smaller than width {width}");
+        if (checked((long)(height - 1) * rowStride + width) > length)
+            throw new ArgumentException(
+                $"depth encoding: {name} holds {length} elements, {width}x{height} with row stride {rowStride} needs more");
+    }
+}

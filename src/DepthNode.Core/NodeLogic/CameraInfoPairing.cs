@@ -1,0 +1,101 @@
+using DepthNode.Messages;
+
+namespace DepthNode.NodeLogic;
+
+/// <summary>Why an image left the pairing stage without a CameraInfo.</summary>
+public enum PairingDrop
+{
+    /// <summary>No CameraInfo has arrived at all yet (cache_latest) — the camera driver or topic name is wrong.</summary>
+    NoCameraInfoYet,
+    /// <summary>A newer image replaced one still waiting for its CameraInfo (exact / approximate).</summary>
+    NoMatchingCameraInfo,
+}
+
+/// <summary>
+/// Pairs each image with its CameraInfo, as <c>sync_mode</c> says:
+/// <list type="bullet">
+/// <item><c>exact</c>: identical stamps (image_transport's CameraSubscriber);</item>
+/// <item><c>approximate</c>: nearest stamp within the slop;</item>
+/// <item><c>cache_latest</c>: the newest CameraInfo seen (intrinsics are static; robust to different rates).</item>
+/// </list>
+/// At most one image waits for its CameraInfo: holding more would only add latency, and a newer image supersedes
+/// it (the superseded one is reported as dropped). Recent CameraInfos are kept in a small ring so that an image
+/// arriving after its CameraInfo pairs at once. Not thread-safe: the node calls it from one executor thread.
+/// </summary>
+public sealed class CameraInfoPairing<TImage> where TImage : class
+{
+    private readonly CameraInfoSyncMode _mode;
+    private readonly long _slopNs;
+    private readonly CameraInfo?[] _recent;
+    private int _next;
+    private TImage? _pending;
+    private long _pendingStampNs;
+
+    public CameraInfoPairing(CameraInfoSyncMode mode, double slopMs = 20, int history = 8)
+    {
+        _mode = mode;
+        _slopNs = (long)(slopMs * 1e6);
+        _recent = new CameraInfo?[Math.Max(1, history)];
+    }
+
+    /// <summary>The most recent CameraInfo, if any (for republishing and for cache_latest).</summary>
+    public CameraInfo? Latest { get; private set; }
+
+    /// <summary>Offers an image. Returns true with the pair when it can be processed now; otherwise the image waits.
+    /// <paramref name="dropped"/> is set when this call made an earlier image (or this one) unprocessable.</summary>
+    public bool OfferImage(TImage image, long stampNs, out (TImage Image, CameraInfo Info) ready, out PairingDrop? dropped)
+    {
+        dropped = null;
+        ready = default;
+        if (_mode == CameraInfoSyncMode.CacheLatest)
+        {
+            if (Latest is null) { dropped = PairingDrop.NoCameraInfoYet; return false; }
+            ready = (image, Latest);
+            return true;
+        }
+        var match = FindMatch(stampNs);
+        if (match is not null) { ready = (image, match); return true; }
+        if (_pending is not null) dropped = PairingDrop.NoMatchingCameraInfo;
+        _pending = image;
+        _pendingStampNs = stampNs;
+        return false;
+    }
+
+    /// <summary>Offers a CameraInfo. Returns true with the waiting image when this CameraInfo completes it.</summary>
+    public bool OfferCameraInfo(CameraInfo info, out (TImage Image, CameraInfo Info) ready)
+    {
+        Latest = info;
+        _recent[_next] = info;
+        _next = (_next + 1) % _recent.Length;
+        ready = default;
+        if (_pending is null || !Matches(info.Header.Stamp.TotalNanoseconds, _pendingStampNs)) return false;
+        ready = (_pending, info);
+        _pending = null;
+        return true;
+    }
+
+    /// <summary>Drops the waiting image, if any (end of input); returns whether there was one.</summary>
+    public bool Flush()
+    {
+        var had = _pending is not null;
+        _pending = null;
+        return had;
+    }
+
+    private CameraInfo? FindMatch(long stampNs)
+    {
+        CameraInfo? best = null;
+        var bestDelta = long.MaxValue;
+        foreach (var info in _recent)
+        {
+            if (info is null) continue;
+            var delta = Math.Abs(info.Header.Stamp.TotalNanoseconds - stampNs);
+            if (delta < bestDelta && Matches(info.Header.Stamp.TotalNanoseconds, stampNs)) { best = info; bestDelta = delta; }
+        }
+        return best;
+    }
+
+    private bool Matches(long infoStampNs, long imageStampNs) => _mode == CameraInfoSyncMode.Exact
+        ? infoStampNs == imageStampNs
+        : Math.Abs(infoStampNs - imageStampNs) <= _slopNs;
+}

@@ -1,0 +1,16 @@
+namespace DepthNode.NodeLogic;
+
+/// <summary>The timed stages of one frame, in pipeline order (the `bench` command reports each).</summary>
+public enum PipelineStage
+{
+    Decode,
+    Preprocess,
+    Inference,
+    Postprocess,
+    MetricFit,
+    PointCloud,
+    Colorize,
+    Encode,
+    /// <summary>Everything from receiving the message to the last output encoded.</summary>
+    Total,
+}
