@@ -134,7 +134,7 @@ public sealed class OnnxDepthModel : IDepthModel
             }
             finally { so?.Dispose(); }
         }
-        throw new InvalidOperationException($"model {Card.Name}: no execution provider could run it ({string.Join("; ", tried)})");
+        throw new NotSupportedException($"model {Card.Name}: no execution provider could run it ({string.Join("; ", tried)})");
     }
 
     private SessionOptions SessionOptionsFor(ExecutionProviderKind kind)

@@ -51,24 +51,84 @@ public sealed class ImagePreprocessor
         var dw = size.Width;
         var rowLength = dw * 3;
 
+        // Three- and four-byte colour rows are resampled straight from the bytes; the rest are decoded to floats first.
+        var (bpp, r, g, b) = image.Encoding switch
+        {
+            PixelEncoding.Rgb8 => (3, 0, 1, 2),
+            PixelEncoding.Bgr8 => (3, 2, 1, 0),
+            PixelEncoding.Rgba8 => (4, 0, 1, 2),
+            PixelEncoding.Bgra8 => (4, 2, 1, 0),
+            _ => (0, 0, 0, 0),
+        };
         for (var sy = 0; sy < sh; sy++)
         {
-            DecodeRow(image, sy, _row);
-            ResampleRow(x, _row, _columns.AsSpan(sy * rowLength, rowLength));
+            var dst = _columns.AsSpan(sy * rowLength, rowLength);
+            if (bpp != 0) ResampleBytes(x, image.Row(sy), bpp, r, g, b, dst);
+            else
+            {
+                DecodeRow(image, sy, _row);
+                ResampleRow(x, _row, dst);
+            }
         }
 
         var acc = _accumulator.AsSpan(0, rowLength);
         for (var oy = 0; oy < size.Height; oy++)
         {
-            acc.Clear();
             var off = y.Offset[oy];
-            for (var k = 0; k < y.Count[oy]; k++)
-            {
-                var w = y.Weights[off + k];
-                var src = _columns.AsSpan((y.Start[oy] + k) * rowLength, rowLength);
-                for (var i = 0; i < acc.Length; i++) acc[i] += w * src[i];
-            }
+            var first = _columns.AsSpan(y.Start[oy] * rowLength, rowLength);
+            Scale(first, y.Weights[off], acc);
+            for (var k = 1; k < y.Count[oy]; k++)
+                MultiplyAdd(_columns.AsSpan((y.Start[oy] + k) * rowLength, rowLength), y.Weights[off + k], acc);
             WriteRow(acc, tensor, oy, size);
+        }
+    }
+
+    private static void Scale(ReadOnlySpan<float> src, float w, Span<float> acc)
+    {
+        var i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            var vw = new System.Numerics.Vector<float>(w);
+            var n = System.Numerics.Vector<float>.Count;
+            for (; i <= src.Length - n; i += n) (new System.Numerics.Vector<float>(src[i..]) * vw).CopyTo(acc[i..]);
+        }
+        for (; i < src.Length; i++) acc[i] = w * src[i];
+    }
+
+    private static void MultiplyAdd(ReadOnlySpan<float> src, float w, Span<float> acc)
+    {
+        var i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            var vw = new System.Numerics.Vector<float>(w);
+            var n = System.Numerics.Vector<float>.Count;
+            for (; i <= src.Length - n; i += n)
+                (new System.Numerics.Vector<float>(acc[i..]) + new System.Numerics.Vector<float>(src[i..]) * vw).CopyTo(acc[i..]);
+        }
+        for (; i < src.Length; i++) acc[i] += w * src[i];
+    }
+
+    private static unsafe void ResampleBytes(ResampleAxis x, ReadOnlySpan<byte> row, int bpp, int r, int g, int b, Span<float> dst)
+    {
+        fixed (byte* src = row)
+        fixed (float* d = dst)
+        fixed (int* starts = x.Start, counts = x.Count, offsets = x.Offset)
+        fixed (float* weights = x.Weights)
+        {
+            var o = d;
+            for (var i = 0; i < x.Destination; i++, o += 3)
+            {
+                float sr = 0, sg = 0, sb = 0;
+                var p = src + starts[i] * bpp;
+                var w = weights + offsets[i];
+                var c = counts[i];
+                for (var k = 0; k < c; k++, p += bpp)
+                {
+                    var wk = w[k];
+                    sr += wk * p[r]; sg += wk * p[g]; sb += wk * p[b];
+                }
+                o[0] = sr; o[1] = sg; o[2] = sb;
+            }
         }
     }
 
@@ -106,8 +166,13 @@ public sealed class ImagePreprocessor
             for (var c = 0; c < 3; c++)
             {
                 var dst = tensor.Slice(c * plane + oy * dw, dw);
-                var g = _gain[c]; var b = _bias[c]; var sc = _sourceChannel[c];
-                for (var i = 0; i < dw; i++) dst[i] = rgb[i * 3 + sc] * g + b;
+                var g = _gain[c]; var b = _bias[c];
+                var src = rgb[_sourceChannel[c]..];
+                unsafe
+                {
+                    fixed (float* s = src, d = dst)
+                        for (var i = 0; i < dw; i++) d[i] = s[i * 3] * g + b;
+                }
             }
         }
         else
