@@ -153,7 +153,8 @@ public sealed class OnnxDepthModel : IDepthModel
                 case ExecutionProviderKind.TensorRt:
                 {
                     var version = _options.TensorRt.TensorRtVersion ?? ProviderOptionsBuilder.DetectTensorRtVersion();
-                    var dict = ProviderOptionsBuilder.TensorRt(Card, ModelSha256, _options, version);
+                    var warm = _options.WarmupImageSize ?? new TensorSize(Card.Input.Size.Width, Card.Input.Size.Height);
+                    var dict = ProviderOptionsBuilder.TensorRt(Card, ModelSha256, _options, version, InputSizeFor(warm.Width, warm.Height));
                     Directory.CreateDirectory(dict["trt_engine_cache_path"]);
                     _log($"TensorRT {version}: engine cache {dict["trt_engine_cache_path"]} (the first run builds the engine, which can take minutes)");
                     using var trt = new OrtTensorRTProviderOptions();

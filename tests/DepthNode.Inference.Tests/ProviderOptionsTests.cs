@@ -44,6 +44,18 @@ public class ProviderOptionsTests
     }
 
     [Fact]
+    public void TensorRtOptions_MockGpu_DynamicModelWithoutProfile_PinsTheCameraInputSize()
+    {
+        var card = DistillSmall();
+        var input = card.Input.Size.Choose(1242, 375); // 1722x518 (worked out in ModelCardTests)
+        var d = ProviderOptionsBuilder.TensorRt(card, Sha, new OnnxModelOptions(), "10.16.0", input);
+        Assert.Equal("pixel_values:1x3x518x1722", d["trt_profile_min_shapes"]);
+        Assert.Equal("pixel_values:1x3x518x1722", d["trt_profile_opt_shapes"]);
+        Assert.Equal("pixel_values:1x3x518x1722", d["trt_profile_max_shapes"]);
+        Assert.Contains("1722x518_1722x518_1722x518", d["trt_engine_cache_path"]);
+    }
+
+    [Fact]
     public void TensorRtOptions_MockGpu_ProfileOutOfOrderOrOnFixedModel_IsRejected()
     {
         var dyn = new OnnxModelOptions { TensorRt = new TensorRtOptions(ProfileMin: new(700, 700), ProfileOpt: new(518, 518), ProfileMax: new(800, 800)) };

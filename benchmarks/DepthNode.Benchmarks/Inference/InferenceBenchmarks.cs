@@ -13,6 +13,7 @@ namespace DepthNode.Benchmarks.Inference;
 /// is the per-frame allocation in steady state.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 [SimpleJob(RunStrategy.Throughput, launchCount: 1, warmupCount: 3, iterationCount: 5)]
 public class InferenceBenchmarks
 {

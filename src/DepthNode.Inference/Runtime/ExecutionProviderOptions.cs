@@ -11,7 +11,8 @@ public enum ExecutionProviderKind { TensorRt, Cuda, Cpu }
 /// <param name="CacheRoot">Engine and timing caches go to a sub-folder of this, keyed by model hash, input shape,
 /// TensorRT version and precision (engines are not portable across any of them). Null: ~/.cache/depthnode/tensorrt.</param>
 /// <param name="TensorRtVersion">Version for the cache key; null: detected from libnvinfer.so.* at start.</param>
-/// <param name="ProfileMin">Smallest input size of the optimisation profile (dynamic models); null: the card's size.</param>
+/// <param name="ProfileMin">Smallest input size of the optimisation profile (dynamic models); null: the input size
+/// chosen for <see cref="OnnxModelOptions.WarmupImageSize"/> (the camera's), so one engine fits the stream exactly.</param>
 /// <param name="ProfileMax">Largest input size; an input outside [min, max] would trigger an engine rebuild mid-run.</param>
 public sealed record TensorRtOptions(
     bool Fp16 = true, string? CacheRoot = null, bool TimingCache = true, long MaxWorkspaceBytes = 2L << 30,
@@ -66,10 +67,12 @@ public static class ProviderOptionsBuilder
             ? string.Create(CultureInfo.InvariantCulture, $"{input.Name}:1x3x{size.Height}x{size.Width}")
             : string.Create(CultureInfo.InvariantCulture, $"{input.Name}:1x{size.Height}x{size.Width}x3");
 
-    public static Dictionary<string, string> TensorRt(ModelCard card, string modelSha256, OnnxModelOptions options, string tensorRtVersion)
+    /// <param name="expectedInput">The input size the camera will produce (keep-aspect models): the default profile is
+    /// exactly that size, so TensorRT builds one engine for it; null: the card's target size.</param>
+    public static Dictionary<string, string> TensorRt(ModelCard card, string modelSha256, OnnxModelOptions options, string tensorRtVersion, TensorSize? expectedInput = null)
     {
         var trt = options.TensorRt;
-        var target = new TensorSize(card.Input.Size.Width, card.Input.Size.Height);
+        var target = card.Input.Size.KeepAspect && expectedInput is { } e ? e : new TensorSize(card.Input.Size.Width, card.Input.Size.Height);
         var min = trt.ProfileMin ?? target;
         var opt = trt.ProfileOpt ?? target;
         var max = trt.ProfileMax ?? target;
