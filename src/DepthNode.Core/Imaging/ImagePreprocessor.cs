@@ -4,9 +4,10 @@ using DepthNode.Inference;
 namespace DepthNode.Imaging;
 
 /// <summary>
-/// Turns a camera image into the network's input tensor in one pass per axis: decode one source row to RGB floats,
-/// resample it horizontally into a row cache, then resample vertically while applying channel order, scale and
-/// mean/std and writing the tensor layout the card asks for. Interpolation tables are rebuilt only when the source or
+/// Turns a camera image into the network's input tensor in one pass per axis, applying channel order, scale and
+/// mean/std while writing the tensor layout the card asks for. When the image shrinks vertically (the usual case) each
+/// output row sums its source rows first, then resamples horizontally; when it grows, each source row is resampled
+/// horizontally once into a row cache and output rows blend cached rows. Interpolation tables are rebuilt only when the source or
 /// tensor size changes; all scratch is kept, so steady state allocates nothing.
 /// </summary>
 /// <remarks>
@@ -24,6 +25,7 @@ public sealed class ImagePreprocessor
     private float[] _row = [];
     private float[] _columns = [];
     private float[] _accumulator = [];
+    private float[] _rowSum = [];
 
     public ImagePreprocessor(ModelInputSpec spec)
     {
@@ -60,6 +62,11 @@ public sealed class ImagePreprocessor
             PixelEncoding.Bgra8 => (4, 2, 1, 0),
             _ => (0, 0, 0, 0),
         };
+        if (sh > size.Height)
+        {
+            RunRowsFirst(image, tensor, size, sw, bpp, r, g, b);
+            return;
+        }
         for (var sy = 0; sy < sh; sy++)
         {
             var dst = _columns.AsSpan(sy * rowLength, rowLength);
@@ -80,6 +87,84 @@ public sealed class ImagePreprocessor
             for (var k = 1; k < y.Count[oy]; k++)
                 MultiplyAdd(_columns.AsSpan((y.Start[oy] + k) * rowLength, rowLength), y.Weights[off + k], acc);
             WriteRow(acc, tensor, oy, size);
+        }
+    }
+
+    // Shrinking vertically: each output row first sums its few source rows (vectorised, straight from the bytes for
+    // 8-bit colour), then resamples that one row horizontally, so the horizontal taps run on output rows only.
+    private void RunRowsFirst(in ImageView image, Span<float> tensor, TensorSize size, int sw, int bpp, int r, int g, int b)
+    {
+        var x = _x!; var y = _y!;
+        var stride = bpp != 0 ? bpp : 3;
+        var sum = _rowSum.AsSpan(0, sw * stride);
+        var acc = _accumulator.AsSpan(0, size.Width * 3);
+        for (var oy = 0; oy < size.Height; oy++)
+        {
+            var off = y.Offset[oy];
+            for (var k = 0; k < y.Count[oy]; k++)
+            {
+                var sy = y.Start[oy] + k;
+                var w = y.Weights[off + k];
+                if (bpp != 0) AccumulateBytes(image.Row(sy)[..sum.Length], w, sum, k == 0);
+                else
+                {
+                    DecodeRow(image, sy, _row);
+                    if (k == 0) Scale(_row.AsSpan(0, sum.Length), w, sum);
+                    else MultiplyAdd(_row.AsSpan(0, sum.Length), w, sum);
+                }
+            }
+            if (bpp != 0) ResampleFloats(x, sum, stride, r, g, b, acc);
+            else ResampleFloats(x, sum, 3, 0, 1, 2, acc);
+            WriteRow(acc, tensor, oy, size);
+        }
+    }
+
+    private static void AccumulateBytes(ReadOnlySpan<byte> src, float w, Span<float> sum, bool first)
+    {
+        var i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            var n = System.Numerics.Vector<float>.Count;
+            var bytes = System.Numerics.Vector<byte>.Count; // = 4·n
+            var vw = new System.Numerics.Vector<float>(w);
+            Span<System.Numerics.Vector<float>> f = stackalloc System.Numerics.Vector<float>[4];
+            for (; i <= src.Length - bytes; i += bytes)
+            {
+                System.Numerics.Vector.Widen(new System.Numerics.Vector<byte>(src[i..]), out var lo, out var hi);
+                System.Numerics.Vector.Widen(lo, out var a0, out var a1);
+                System.Numerics.Vector.Widen(hi, out var a2, out var a3);
+                f[0] = System.Numerics.Vector.ConvertToSingle(a0); f[1] = System.Numerics.Vector.ConvertToSingle(a1);
+                f[2] = System.Numerics.Vector.ConvertToSingle(a2); f[3] = System.Numerics.Vector.ConvertToSingle(a3);
+                for (var q = 0; q < 4; q++)
+                {
+                    var at = sum[(i + q * n)..];
+                    var v = f[q] * vw;
+                    (first ? v : v + new System.Numerics.Vector<float>(at)).CopyTo(at);
+                }
+            }
+        }
+        for (; i < src.Length; i++) sum[i] = first ? w * src[i] : sum[i] + w * src[i];
+    }
+
+    private static unsafe void ResampleFloats(ResampleAxis x, ReadOnlySpan<float> row, int stride, int r, int g, int b, Span<float> dst)
+    {
+        fixed (float* src = row, d = dst, weights = x.Weights)
+        fixed (int* starts = x.Start, counts = x.Count, offsets = x.Offset)
+        {
+            var o = d;
+            for (var i = 0; i < x.Destination; i++, o += 3)
+            {
+                float sr = 0, sg = 0, sb = 0;
+                var p = src + starts[i] * stride;
+                var w = weights + offsets[i];
+                var c = counts[i];
+                for (var k = 0; k < c; k++, p += stride)
+                {
+                    var wk = w[k];
+                    sr += wk * p[r]; sg += wk * p[g]; sb += wk * p[b];
+                }
+                o[0] = sr; o[1] = sg; o[2] = sb;
+            }
         }
     }
 
@@ -137,8 +222,9 @@ public sealed class ImagePreprocessor
         if (_x is null || _x.Source != sw || _x.Destination != size.Width) _x = new ResampleAxis(sw, size.Width);
         if (_y is null || _y.Source != sh || _y.Destination != size.Height) _y = new ResampleAxis(sh, size.Height);
         if (_row.Length < sw * 3) _row = new float[sw * 3];
-        if (_columns.Length < sh * size.Width * 3) _columns = new float[sh * size.Width * 3];
+        if (sh <= size.Height && _columns.Length < sh * size.Width * 3) _columns = new float[sh * size.Width * 3];
         if (_accumulator.Length < size.Width * 3) _accumulator = new float[size.Width * 3];
+        if (_rowSum.Length < sw * 4) _rowSum = new float[sw * 4];
     }
 
     private static void ResampleRow(ResampleAxis x, ReadOnlySpan<float> rgb, Span<float> dst)
