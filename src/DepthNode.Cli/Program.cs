@@ -11,6 +11,7 @@ public static class Program
         new DoctorCommand(),
         new BagCommand(),
         new EvalCommand(),
+        new RunCommand(),
     ];
 
     public static int Main(string[] args) => new CommandRunner("depthnode", Commands).Run(args, Console.Out, Console.Error);

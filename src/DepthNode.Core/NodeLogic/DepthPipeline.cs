@@ -1,0 +1,374 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using DepthNode.Camera;
+using DepthNode.Cdr;
+using DepthNode.Depth;
+using DepthNode.Imaging;
+using DepthNode.Inference;
+using DepthNode.Messages;
+using DepthNode.PointClouds;
+
+namespace DepthNode.NodeLogic;
+
+/// <summary>
+/// The node's job for one frame, without ROS around it: a serialized camera image and its CameraInfo in; metric depth,
+/// CameraInfo, an organized point cloud, colourised depth and metadata out, each serialized into its reused buffer in
+/// <see cref="Outputs"/>, all stamped with the input's header.
+/// <para>
+/// Stages: decode (in place for raw images) → pre-process straight into the network's input tensor → inference →
+/// resample the output to the camera resolution → metric fit → metric depth written straight into the depth
+/// message's data → point cloud and colourised depth read from there and written into their own messages. After the
+/// first frame of a given size nothing on this path allocates (compressed input excepted: OpenCV decodes into a new
+/// native image each time).
+/// </para>
+/// Bad input never throws out of here: the frame is dropped, counted under its reason in <see cref="Diagnostics"/>,
+/// logged (throttled), and the next frame is processed normally.
+/// </summary>
+public sealed class DepthPipeline : IDisposable
+{
+    private readonly DepthNodeOptions _options;
+    private readonly IDepthModel _model;
+    private readonly ThrottledLog _log;
+    private readonly ImagePreprocessor _preprocessor;
+    private readonly DepthOutputResampler _resampler = new();
+    private readonly CompressedImageDecoder _compressed = new();
+    private readonly PointCloudBuilder _cloud;
+    private readonly DepthColorizer _colorizer;
+    private readonly FixedMetricScale? _fixedScale;
+    private readonly GroundPlaneAligner? _groundPlane;
+    private readonly SparseDepthAligner? _sparse;
+    private readonly byte[]? _frameIdOverride;
+    private readonly string _metricSourceName;
+
+    private float[] _prediction = [];
+    private float[] _metric = [];
+    private byte[] _rgb = [];
+    private CameraInfo? _cameraInfoSource;
+    private int _cameraWidth, _cameraHeight;
+    private CameraInfo? _outputCameraInfo;
+    private CameraModel? _camera;
+    private string _lastFormat = "";
+    private byte[] _lastFormatUtf8 = [];
+    private long _droppedSinceOutput;
+
+    public DepthPipeline(DepthNodeOptions options, IDepthModel model, NodeDiagnostics diagnostics, ILogSink log)
+    {
+        _options = options.Validate();
+        _model = model;
+        Diagnostics = diagnostics;
+        Diagnostics.Provider = model.Provider;
+        _log = new ThrottledLog(log, TimeSpan.FromSeconds(options.LogThrottleS));
+        _preprocessor = new ImagePreprocessor(model.Card.Input);
+        _cloud = new PointCloudBuilder(new PointCloudOptions
+        {
+            Stride = options.CloudStride,
+            MinDepth = (float)options.CloudMinRangeM,
+            MaxDepth = (float)options.CloudMaxRangeM,
+            Rgb = options.CloudRgb,
+        });
+        _colorizer = new DepthColorizer(options.ColorizeMaxM > options.ColorizeMinM
+            ? new DepthColorizerOptions { MinDepth = (float)options.ColorizeMinM, MaxDepth = (float)options.ColorizeMaxM }
+            : new DepthColorizerOptions());
+        var kind = model.Card.Output.Kind;
+        switch (options.MetricSource)
+        {
+            case MetricSource.Model when kind != DepthOutputKind.MetricDepth:
+                throw new InvalidDataException(
+                    $"metric_source 'model' needs a network that outputs metres, but {model.Card.Name} outputs {kind}; " +
+                    "use fixed, sparse_depth or ground_plane");
+            case MetricSource.Model:
+                _fixedScale = FixedMetricScale.Model;
+                break;
+            case MetricSource.Fixed:
+                _fixedScale = new FixedMetricScale(new FixedScaleOptions(options.FixedScale, options.FixedShift));
+                break;
+            case MetricSource.GroundPlane:
+                _groundPlane = new GroundPlaneAligner(new GroundPlaneOptions(options.CameraHeightM, options.CameraPitchRad, Smoothing: new SmoothingOptions()));
+                break;
+            case MetricSource.SparseDepth:
+                _sparse = new SparseDepthAligner(new SparseDepthOptions(Smoothing: new SmoothingOptions()));
+                break;
+        }
+        _metricSourceName = SnakeCase.From(options.MetricSource.ToString());
+        if (options.FrameId.Length > 0) _frameIdOverride = Encoding.UTF8.GetBytes(options.FrameId);
+    }
+
+    public NodeDiagnostics Diagnostics { get; }
+    public DepthOutputs Outputs { get; } = new();
+
+    /// <summary>The last fitted metric scale/shift (for the metadata message and diagnostics).</summary>
+    public MetricFit LastFit { get; private set; }
+
+    /// <summary>Processes one serialized sensor_msgs/Image. Returns false when the frame was dropped (and counted).</summary>
+    /// <param name="sparseDepth">Metric depth in metres on the camera's pixel grid (NaN or 0 = no measurement); needed by
+    /// <c>sparse_depth</c>, ignored otherwise.</param>
+    public bool ProcessImage(ReadOnlySpan<byte> imageCdr, CameraInfo? cameraInfo, ReadOnlySpan<float> sparseDepth = default)
+    {
+        var t0 = Stopwatch.GetTimestamp();
+        Diagnostics.FrameReceived();
+        ImageMessageView message;
+        ImageView image;
+        try
+        {
+            message = ImageMessageView.Parse(imageCdr);
+            image = ImageView.Create(EncodingName(message.EncodingUtf8), message.Width, message.Height, message.Step,
+                message.IsBigEndian != 0, message.Data);
+        }
+        catch (Exception e) when (e is CdrException or ImageFormatException)
+        {
+            return Drop(FrameDropReason.BadImage, "image: " + e.Message);
+        }
+        Diagnostics.Timings.Record(PipelineStage.Decode, t0, Stopwatch.GetTimestamp());
+        return Process(message.Header, image, cameraInfo, sparseDepth, t0);
+    }
+
+    /// <summary>Processes one serialized sensor_msgs/CompressedImage (jpeg or png).</summary>
+    public bool ProcessCompressedImage(ReadOnlySpan<byte> compressedCdr, CameraInfo? cameraInfo, ReadOnlySpan<float> sparseDepth = default)
+    {
+        var t0 = Stopwatch.GetTimestamp();
+        Diagnostics.FrameReceived();
+        CompressedImageMessageView message;
+        ImageView image;
+        try
+        {
+            message = CompressedImageMessageView.Parse(compressedCdr);
+            image = _compressed.Decode(FormatName(message.FormatUtf8), message.Data);
+        }
+        catch (Exception e) when (e is CdrException or ImageFormatException)
+        {
+            return Drop(FrameDropReason.DecodeFailed, "compressed image: " + e.Message);
+        }
+        Diagnostics.Timings.Record(PipelineStage.Decode, t0, Stopwatch.GetTimestamp());
+        return Process(message.Header, image, cameraInfo, sparseDepth, t0);
+    }
+
+    /// <summary>Counts a frame that never reached the pipeline (superseded in the queue, no CameraInfo to pair with).</summary>
+    public void ReportDropped(FrameDropReason reason, string? error = null)
+    {
+        Diagnostics.FrameReceived();
+        Drop(reason, error);
+    }
+
+    private bool Process(HeaderView inputHeader, in ImageView image, CameraInfo? cameraInfo, ReadOnlySpan<float> sparseDepth, long t0)
+    {
+        Outputs.Begin();
+        if (cameraInfo is null)
+            return Drop(FrameDropReason.NoCameraInfo, $"no CameraInfo received on {_options.CameraInfoTopic}; depth needs the intrinsics");
+        try
+        {
+            UpdateCamera(cameraInfo, image.Width, image.Height);
+        }
+        catch (InvalidCameraInfoException e)
+        {
+            return Drop(FrameDropReason.NoCameraInfo, "camera_info: " + e.Message);
+        }
+        var header = new HeaderView(inputHeader.Stamp, _frameIdOverride is null ? inputHeader.FrameIdUtf8 : _frameIdOverride);
+        int w = image.Width, h = image.Height, pixels = w * h;
+        EnsureCapacity(ref _prediction, pixels);
+
+        // Network.
+        long nonFinite;
+        float inferenceMs;
+        try
+        {
+            var t = Stopwatch.GetTimestamp();
+            var size = _model.InputSizeFor(w, h);
+            _preprocessor.Run(image, _model.GetInputBuffer(size), size);
+            var tInfer = Stopwatch.GetTimestamp();
+            Diagnostics.Timings.Record(PipelineStage.Preprocess, t, tInfer);
+            var output = _model.Run();
+            t = Stopwatch.GetTimestamp();
+            inferenceMs = (float)((t - tInfer) * 1000.0 / Stopwatch.Frequency);
+            Diagnostics.Timings.Record(PipelineStage.Inference, tInfer, t);
+            var counts = _resampler.Run(output.Values, output.Width, output.Height, _prediction, w, h);
+            nonFinite = counts.NonFiniteInputs;
+            Diagnostics.Timings.Record(PipelineStage.Postprocess, t, Stopwatch.GetTimestamp());
+            if (counts.NaNOutputs == pixels)
+                return Drop(FrameDropReason.ModelFailed, $"{_model.Card.Name}: the network output has no finite value");
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return Drop(FrameDropReason.ModelFailed, $"{_model.Card.Name}: {e.Message}");
+        }
+        var prediction = _prediction.AsSpan(0, pixels);
+
+        // Metric scale.
+        var tFit = Stopwatch.GetTimestamp();
+        MetricFit fit;
+        if (_fixedScale is not null) fit = _fixedScale.Fit;
+        else if (_groundPlane is not null) fit = _groundPlane.Fit(prediction, w, h, _camera!.Fy, _camera.Cy, _model.Card.Output.Kind);
+        else if (sparseDepth.Length != pixels)
+            return Drop(FrameDropReason.MetricFitFailed, sparseDepth.IsEmpty
+                ? $"sparse_depth: no sparse depth received on {_options.SparseDepthTopic}"
+                : $"sparse_depth: {sparseDepth.Length} pixels for a {w}x{h} image");
+        else fit = _sparse!.Fit(prediction, sparseDepth, _model.Card.Output.Kind);
+        Diagnostics.Timings.Record(PipelineStage.MetricFit, tFit, Stopwatch.GetTimestamp());
+        if (!fit.IsUsable) return Drop(FrameDropReason.MetricFitFailed, $"{_metricSourceName}: {fit}");
+        LastFit = fit;
+
+        // Metric depth, straight into the outgoing depth message when it is 32FC1.
+        var tOut = Stopwatch.GetTimestamp();
+        Span<float> depth;
+        if (_options.PublishDepth && _options.DepthEncoding == "32FC1")
+        {
+            depth = MemoryMarshal.Cast<byte, float>(Image.WriteUpToData(Outputs.Depth, header, (uint)h, (uint)w, "32FC1", (uint)(w * 4)));
+            Outputs.HasDepth = true;
+        }
+        else
+        {
+            EnsureCapacity(ref _metric, pixels);
+            depth = _metric.AsSpan(0, pixels);
+        }
+        MetricDepthConverter.Apply(prediction, _model.Card.Output.Kind, fit, depth);
+        if (_options.PublishDepth && _options.DepthEncoding == "16UC1")
+        {
+            var mm = MemoryMarshal.Cast<byte, ushort>(Image.WriteUpToData(Outputs.Depth, header, (uint)h, (uint)w, "16UC1", (uint)(w * 2)));
+            DepthEncoding.MetresToMillimetres(depth, w, mm, w, w, h);
+            Outputs.HasDepth = true;
+        }
+        if (Outputs.HasDepth) Outputs.Depth.Flush();
+        _outputCameraInfo!.Write(Outputs.CameraInfo, header);
+        Outputs.CameraInfo.Flush();
+        Outputs.HasCameraInfo = true;
+        Diagnostics.Timings.Record(PipelineStage.Encode, tOut, Stopwatch.GetTimestamp());
+
+        if (_options.PublishCloud)
+        {
+            var t = Stopwatch.GetTimestamp();
+            var layout = _cloud.Layout;
+            var points = PointCloud2.WriteUpToData(Outputs.Cloud, header, (uint)layout.Height, (uint)layout.Width, _cloud.Fields, (uint)layout.PointStep, out var isDense);
+            var result = _options.CloudRgb
+                ? _cloud.Build(depth, w, Rgb8(image, out var rgbStride), rgbStride, points)
+                : _cloud.Build(depth, w, points);
+            isDense[0] = result.IsDense ? (byte)1 : (byte)0;
+            Outputs.Cloud.Flush();
+            Outputs.HasCloud = true;
+            Diagnostics.Timings.Record(PipelineStage.PointCloud, t, Stopwatch.GetTimestamp());
+        }
+        if (_options.PublishColorized)
+        {
+            var t = Stopwatch.GetTimestamp();
+            var rgb = Image.WriteUpToData(Outputs.Colorized, header, (uint)h, (uint)w, "rgb8", (uint)(w * 3));
+            _colorizer.Colorize(depth, w, w, h, rgb, w * 3);
+            Outputs.Colorized.Flush();
+            Outputs.HasColorized = true;
+            Diagnostics.Timings.Record(PipelineStage.Colorize, t, Stopwatch.GetTimestamp());
+        }
+
+        WriteMetadata(header, fit, inferenceMs);
+        Diagnostics.FrameProcessed(_metricSourceName, fit.Scale, fit.Shift, nonFinite);
+        Diagnostics.Timings.Record(PipelineStage.Total, t0, Stopwatch.GetTimestamp());
+        return true;
+    }
+
+    private void WriteMetadata(in HeaderView header, in MetricFit fit, float inferenceMs)
+    {
+        var w = Outputs.Metadata;
+        header.Write(w);
+        w.WriteString(_model.Card.Name);
+        w.WriteString(_metricSourceName);
+        w.WriteSingle((float)fit.Scale);
+        w.WriteSingle((float)fit.Shift);
+        w.WriteSingle(inferenceMs);
+        w.WriteUInt32((uint)Math.Min(uint.MaxValue, _droppedSinceOutput));
+        w.Flush();
+        Outputs.HasMetadata = true;
+        _droppedSinceOutput = 0;
+    }
+
+    /// <summary>Rebuilds the camera model (and so the ray table) only when the CameraInfo or the image size changes.
+    /// A CameraInfo for another resolution than the image (a driver that downscales) is rescaled to the image.</summary>
+    private void UpdateCamera(CameraInfo info, int width, int height)
+    {
+        if (ReferenceEquals(info, _cameraInfoSource) && width == _cameraWidth && height == _cameraHeight) return;
+        if (_cameraInfoSource is not null && width == _cameraWidth && height == _cameraHeight && SameCalibration(info, _cameraInfoSource))
+        {
+            _cameraInfoSource = info;
+            return;
+        }
+        var camera = CameraModel.FromCameraInfo(info);
+        var scaled = info.Width == width && info.Height == height;
+        _camera = scaled ? camera : camera.Scaled(width, height);
+        _outputCameraInfo = scaled ? info : CameraModel.ScaleCameraInfo(info, width, height);
+        _cloud.SetCamera(_camera);
+        (_cameraInfoSource, _cameraWidth, _cameraHeight) = (info, width, height);
+    }
+
+    private static bool SameCalibration(CameraInfo a, CameraInfo b) =>
+        a.Width == b.Width && a.Height == b.Height && a.DistortionModel == b.DistortionModel && a.BinningX == b.BinningX &&
+        a.BinningY == b.BinningY && a.Roi == b.Roi && a.K.AsSpan().SequenceEqual(b.K) && a.P.AsSpan().SequenceEqual(b.P) &&
+        a.R.AsSpan().SequenceEqual(b.R) && a.D.AsSpan().SequenceEqual(b.D);
+
+    /// <summary>The input as rgb8 for coloured clouds: rgb8 as it is, other colour encodings converted into a reused buffer.</summary>
+    private ReadOnlySpan<byte> Rgb8(in ImageView image, out int stride)
+    {
+        if (image.Encoding == PixelEncoding.Rgb8) { stride = image.Step; return image.Data; }
+        stride = image.Width * 3;
+        EnsureCapacity(ref _rgb, stride * image.Height);
+        for (var y = 0; y < image.Height; y++)
+        {
+            var src = image.Row(y);
+            var dst = _rgb.AsSpan(y * stride, stride);
+            for (var x = 0; x < image.Width; x++)
+            {
+                (byte r, byte g, byte b) = image.Encoding switch
+                {
+                    PixelEncoding.Bgr8 => (src[3 * x + 2], src[3 * x + 1], src[3 * x]),
+                    PixelEncoding.Rgba8 => (src[4 * x], src[4 * x + 1], src[4 * x + 2]),
+                    PixelEncoding.Bgra8 => (src[4 * x + 2], src[4 * x + 1], src[4 * x]),
+                    PixelEncoding.Mono8 => (src[x], src[x], src[x]),
+                    PixelEncoding.Mono16 => ((byte)(Mono16(src, 2 * x, image.IsBigEndian) >> 8), (byte)(Mono16(src, 2 * x, image.IsBigEndian) >> 8), (byte)(Mono16(src, 2 * x, image.IsBigEndian) >> 8)),
+                    _ => ((byte)128, (byte)128, (byte)128), // bayer and yuv: colour clouds need a colour camera; grey keeps the geometry usable
+                };
+                dst[3 * x] = r; dst[3 * x + 1] = g; dst[3 * x + 2] = b;
+            }
+        }
+        return _rgb;
+    }
+
+    private static ushort Mono16(ReadOnlySpan<byte> row, int at, bool bigEndian) =>
+        bigEndian ? (ushort)(row[at] << 8 | row[at + 1]) : (ushort)(row[at] | row[at + 1] << 8);
+
+    private bool Drop(FrameDropReason reason, string? error)
+    {
+        Diagnostics.FrameDropped(reason, error);
+        _droppedSinceOutput++;
+        if (error is not null && reason != FrameDropReason.Superseded)
+            _log.Log(reason.ToString(), LogLevel.Warn, $"frame dropped ({SnakeCase.From(reason.ToString())}): {error}");
+        return false;
+    }
+
+    /// <summary>Encodings are a handful of known strings: match the UTF-8 bytes against them instead of allocating.</summary>
+    private static string EncodingName(ReadOnlySpan<byte> utf8)
+    {
+        foreach (var name in KnownEncodings)
+            if (utf8.Length == name.Length && Ascii.Equals(utf8, name)) return name;
+        return Encoding.UTF8.GetString(utf8); // unknown: ImageView.Create reports it by name
+    }
+
+    private static readonly string[] KnownEncodings =
+        ["rgb8", "bgr8", "rgba8", "bgra8", "mono8", "mono16", "8UC1", "16UC1", "bayer_rggb8", "bayer_bggr8", "bayer_gbrg8",
+         "bayer_grbg8", "yuv422", "uyvy", "yuv422_yuy2", "yuyv"];
+
+    private string FormatName(ReadOnlySpan<byte> utf8)
+    {
+        if (!utf8.SequenceEqual(_lastFormatUtf8))
+        {
+            _lastFormatUtf8 = utf8.ToArray();
+            _lastFormat = Encoding.UTF8.GetString(utf8);
+        }
+        return _lastFormat;
+    }
+
+    private static void EnsureCapacity<T>(ref T[] buffer, int length)
+    {
+        if (buffer.Length < length) buffer = new T[length];
+    }
+
+    public void Dispose()
+    {
+        _compressed.Dispose();
+        Outputs.Dispose();
+    }
+}
