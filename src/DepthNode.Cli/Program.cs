@@ -10,6 +10,7 @@ public static class Program
     [
         new DoctorCommand(),
         new BagCommand(),
+        new Kitti2BagCommand(),
     ];
 
     public static int Main(string[] args) => new CommandRunner("depthnode", Commands).Run(args, Console.Out, Console.Error);
