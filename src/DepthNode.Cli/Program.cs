@@ -12,6 +12,7 @@ public static class Program
         new BagCommand(),
         new EvalCommand(),
         new RunCommand(),
+        new Kitti2BagCommand(),
     ];
 
     public static int Main(string[] args) => new CommandRunner("depthnode", Commands).Run(args, Console.Out, Console.Error);

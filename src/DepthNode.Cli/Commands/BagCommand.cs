@@ -13,23 +13,25 @@ namespace DepthNode.Cli.Commands;
 public sealed class BagCommand : ICommand, IHasValueOptions
 {
     public string Name => "bag";
-    public string Summary => "rosbag2 tools: info, convert, recover";
+    public string Summary => "rosbag2 tools: info, echo, convert, recover";
     public string Usage =>
         "bag info <bag> [--json]\n" +
+        "       " + BagEcho.Usage + "\n" +
         "       bag convert <in> <out> [--storage mcap|sqlite3] [--compression none|zstd|lz4]\n" +
         "       bag recover <in.mcap> <out> [--compression none|zstd|lz4]   (out: a bag folder, or a file ending in .mcap)";
-    public IReadOnlyCollection<string> ValueOptions => ["storage", "compression"];
+    public IReadOnlyCollection<string> ValueOptions => ["storage", "compression", "topic", "limit"];
 
     private static readonly Dictionary<string, Func<Arguments, TextWriter, TextWriter, int>> SubCommands = new(StringComparer.Ordinal)
     {
         ["info"] = Info,
+        ["echo"] = BagEcho.Run,
         ["convert"] = Convert,
         ["recover"] = Recover,
     };
 
     public int Run(Arguments args, TextWriter stdout, TextWriter stderr)
     {
-        var sub = args.Positional(0, "info|convert|recover");
+        var sub = args.Positional(0, "info|echo|convert|recover");
         if (!SubCommands.TryGetValue(sub, out var run))
             throw new CliException($"unknown sub-command '{sub}' (expected one of: {string.Join(", ", SubCommands.Keys)})", 2);
         return run(args, stdout, stderr);
