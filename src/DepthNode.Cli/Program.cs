@@ -12,6 +12,7 @@ public static class Program
         new BagCommand(),
         new EvalCommand(),
         new RunCommand(),
+        new BenchCommand(),
         new Kitti2BagCommand(),
     ];
 

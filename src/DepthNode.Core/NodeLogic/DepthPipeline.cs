@@ -258,7 +258,9 @@ public sealed class DepthPipeline : IDisposable
 
         WriteMetadata(header, fit, inferenceMs);
         Diagnostics.FrameProcessed(_metricSourceName, fit.Scale, fit.Shift, nonFinite);
-        Diagnostics.Timings.Record(PipelineStage.Total, t0, Stopwatch.GetTimestamp());
+        var tEnd = Stopwatch.GetTimestamp();
+        Diagnostics.Timings.Record(PipelineStage.Total, t0, tEnd);
+        Diagnostics.Timings.RecordMs(PipelineStage.NonNetwork, (tEnd - t0) * 1000.0 / Stopwatch.Frequency - inferenceMs);
         return true;
     }
 
