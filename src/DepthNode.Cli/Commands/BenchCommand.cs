@@ -81,7 +81,8 @@ public sealed class BenchCommand : ICommand, IHasValueOptions
         var fps = frames / seconds;
         if (json)
         {
-            using var w = new Utf8JsonWriter(Console.OpenStandardOutput(), new JsonWriterOptions { Indented = false });
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using var w = new Utf8JsonWriter(buffer);
             w.WriteStartObject();
             w.WriteString("input", inputName);
             w.WriteString("model", depthModel.Card.Name);
@@ -104,7 +105,7 @@ public sealed class BenchCommand : ICommand, IHasValueOptions
             w.WriteNumber("gen0_collections", gcs);
             w.WriteEndObject();
             w.Flush();
-            stdout.WriteLine();
+            stdout.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
             return 0;
         }
         stdout.WriteLine($"input: {inputName}; model {depthModel.Card.Name} on {depthModel.Provider}, threads {(threads > 0 ? threads.ToString(CultureInfo.InvariantCulture) : "default")}; {frames} frames after {warmup} warm-up");
