@@ -120,16 +120,7 @@ public sealed class BagCommand : ICommand, IHasValueOptions
         };
         if (storage == BagStorage.Sqlite3 && compression != McapCompression.None)
             throw new CliException("--compression applies to --storage mcap only", 2);
-        long n = 0;
-        using (var writer = BagWriter.Create(output, storage, compression))
-        {
-            foreach (var t in bag.Info.Topics) writer.AddTopic(t.Topic);
-            foreach (var m in bag.ReadMessages())
-            {
-                writer.Write(m.Topic.Name, m.LogTimeNs, m.PublishTimeNs, m.Data.Span);
-                n++;
-            }
-        }
+        var n = BagConverter.Convert(bag, output, storage, compression);
         stdout.WriteLine($"converted {n} messages on {bag.Info.Topics.Count} topics: {input} ({bag.Info.StorageId}) -> {output} ({(storage == BagStorage.Mcap ? "mcap" : "sqlite3")}{(compression == McapCompression.None ? "" : ", " + compression.ToString().ToLowerInvariant())})");
         return 0;
     }
