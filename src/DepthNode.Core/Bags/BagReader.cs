@@ -144,9 +144,14 @@ public sealed class BagReader : IBagReader
     private TopicInfo WithMetadataFormat(TopicInfo t)
     {
         if (_metadata is null) return t;
-        if (_formatOverrides.TryGetValue(t, out var o)) return o;
-        var listed = _metadata.Topics.FirstOrDefault(x => x.Topic.Name == t.Name)?.Topic.SerializationFormat;
-        o = listed is { Length: > 0 } && listed != t.SerializationFormat ? t with { SerializationFormat = listed } : t;
+        return _formatOverrides.TryGetValue(t, out var o) ? o : AddFormatOverride(t, _metadata);
+    }
+
+    // Apart from the lookup so the lambda's closure is not allocated on every call of the hot path.
+    private TopicInfo AddFormatOverride(TopicInfo t, BagMetadata metadata)
+    {
+        var listed = metadata.Topics.FirstOrDefault(x => x.Topic.Name == t.Name)?.Topic.SerializationFormat;
+        var o = listed is { Length: > 0 } && listed != t.SerializationFormat ? t with { SerializationFormat = listed } : t;
         _formatOverrides[t] = o;
         return o;
     }
