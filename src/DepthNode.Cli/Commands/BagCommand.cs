@@ -45,7 +45,7 @@ public sealed class BagCommand : ICommand, IHasValueOptions
         using var bag = BagReader.Open(path, w => stderr.WriteLine($"warning: {w}"));
         var info = bag.Info;
         if (json) WriteJson(info, stdout);
-        else WriteText(info, stdout);
+        else WriteText(info, BagSize(path, info), stdout);
         return 0;
     }
 
@@ -79,12 +79,19 @@ public sealed class BagCommand : ICommand, IHasValueOptions
         stdout.WriteLine(System.Text.Encoding.UTF8.GetString(ms.ToArray()));
     }
 
-    private static void WriteText(BagInfo info, TextWriter o)
+    private static long BagSize(string path, BagInfo info)
+    {
+        var folder = Directory.Exists(path) ? path : Path.GetDirectoryName(Path.GetFullPath(path))!;
+        return info.Files.Sum(f => new FileInfo(Path.Combine(folder, f)).Length);
+    }
+
+    private static void WriteText(BagInfo info, long size, TextWriter o)
     {
         static string Time(long ns) =>
             DateTimeOffset.FromUnixTimeMilliseconds(Math.Max(0, ns / 1_000_000)).UtcDateTime.ToString("MMM d yyyy HH:mm:ss.fff", CultureInfo.InvariantCulture)
             + $" UTC ({ns / 1_000_000_000}.{Math.Abs(ns % 1_000_000_000):D9})";
         o.WriteLine($"Files:             {string.Join("\n                   ", info.Files)}");
+        o.WriteLine($"Bag size:          {(size / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture)} MiB ({size} bytes)");
         o.WriteLine($"Storage id:        {info.StorageId}");
         if (info.MetadataVersion > 0) o.WriteLine($"Metadata version:  {info.MetadataVersion}");
         o.WriteLine($"Compression:       {(info.Compression.Length == 0 ? "none" : info.Compression)}");
