@@ -160,6 +160,26 @@ public class BagFolderTests
         finally { Directory.Delete(dir, true); }
     }
 
+    [Theory]
+    [InlineData(BagStorage.Mcap)]
+    [InlineData(BagStorage.Sqlite3)]
+    public void EmptyAndShrinkingPayloads_RoundTripExactly(BagStorage storage)
+    {
+        byte[][] payloads = [new byte[5000], [], [1, 2, 3], new byte[70], []];
+        payloads[0][4999] = 9;
+        var dir = SyntheticBag.TempDir("payloads");
+        try
+        {
+            using (var w = BagWriter.Create(dir, storage))
+            {
+                w.AddTopic(SyntheticBag.Chatter);
+                for (var i = 0; i < payloads.Length; i++) w.Write(SyntheticBag.Chatter.Name, 1000 + i, 1000 + i, payloads[i]);
+            }
+            Assert.Equal(payloads, ReadAll(dir).Select(m => m.Data));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     [Fact]
     public void MetadataVersion9_IsWritten_WithQosAsListOfEnumNames_AndReadsBack()
     {
