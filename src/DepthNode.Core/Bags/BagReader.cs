@@ -113,6 +113,7 @@ public sealed class BagReader : IBagReader
                 counts[t.Topic.Name] = counts.GetValueOrDefault(t.Topic.Name) + t.MessageCount;
             }
             if (n > 0) { start = Math.Min(start, s); end = Math.Max(end, e); total += n; }
+            foreach (var name in topicOrder) topics[name] = WithMetadataFormat(topics[name]);
             foreach (var w in f.Warnings) _onWarning?.Invoke(w);
         }
         // Topics metadata.yaml lists but no storage file carries (possible for sqlite bags) still belong to the bag.
@@ -134,13 +135,40 @@ public sealed class BagReader : IBagReader
             _metadata?.RosDistro ?? "");
     }
 
+    private readonly Dictionary<TopicInfo, TopicInfo> _formatOverrides = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>
+    /// rosbag2 takes a topic's serialization format from metadata.yaml when there is one (the storage file may say
+    /// otherwise, as in the <c>wrong_rmw_test</c> bags); so do we.
+    /// </summary>
+    private TopicInfo WithMetadataFormat(TopicInfo t)
+    {
+        if (_metadata is null) return t;
+        return _formatOverrides.TryGetValue(t, out var o) ? o : AddFormatOverride(t, _metadata);
+    }
+
+    // Apart from the lookup so the lambda's closure is not allocated on every call of the hot path.
+    private TopicInfo AddFormatOverride(TopicInfo t, BagMetadata metadata)
+    {
+        var listed = metadata.Topics.FirstOrDefault(x => x.Topic.Name == t.Name)?.Topic.SerializationFormat;
+        var o = listed is { Length: > 0 } && listed != t.SerializationFormat ? t with { SerializationFormat = listed } : t;
+        _formatOverrides[t] = o;
+        return o;
+    }
+
     public IEnumerable<BagMessage> ReadMessages(BagReadOptions? options = null)
     {
         options ??= new BagReadOptions();
         if (options.RequireCdr)
             foreach (var t in Info.Topics)
                 if (options.Includes(t.Topic.Name) && !t.Topic.IsCdr) throw NotCdr(t.Topic);
-        return options.RequireCdr ? CheckCdr(Merge(options)) : Merge(options);
+        var messages = _metadata is null ? Merge(options) : ApplyMetadataFormats(Merge(options));
+        return options.RequireCdr ? CheckCdr(messages) : messages;
+    }
+
+    private IEnumerable<BagMessage> ApplyMetadataFormats(IEnumerable<BagMessage> messages)
+    {
+        foreach (var m in messages) yield return m with { Topic = WithMetadataFormat(m.Topic) };
     }
 
     private IEnumerable<BagMessage> CheckCdr(IEnumerable<BagMessage> messages)

@@ -174,6 +174,7 @@ public sealed partial class McapReader
         }
         var pos = _dataStart;
         long yielded = 0;
+        ulong lastTime = 0;
         var cursor = RentCursor();
         try
         {
@@ -227,6 +228,7 @@ public sealed partial class McapReader
                         if (ch is not null && h.LogTime >= filter.StartTime && h.LogTime < filter.EndTime)
                         {
                             yielded++;
+                            CheckOrder(h.LogTime, contentOffset, ref lastTime);
                             yield return new McapMessageView(ch, h.Sequence, h.LogTime, h.PublishTime,
                                 _scratch.AsMemory(McapConstants.MessageHeaderLength, (int)len - McapConstants.MessageHeaderLength));
                         }
@@ -238,6 +240,7 @@ public sealed partial class McapReader
                         for (cursor.Index = 0; cursor.Index < cursor.Entries.Count; cursor.Index++)
                         {
                             yielded++;
+                            CheckOrder(cursor.CurrentTime, contentOffset, ref lastTime);
                             yield return View(cursor, channels);
                         }
                         break;
@@ -249,6 +252,19 @@ public sealed partial class McapReader
         {
             ReturnCursor(cursor);
         }
+    }
+
+    /// <summary>Without an index, messages come in file order, which rosbag2 makes log-time order; say so when it is not.</summary>
+    private bool _orderWarned;
+
+    private void CheckOrder(ulong time, long offset, ref ulong lastTime)
+    {
+        if (time < lastTime && !_orderWarned)
+        {
+            _orderWarned = true;
+            Warn($"log time goes backwards at offset {offset}: the file has no index, so messages are read in file order (run `depthnode bag recover` to index it)");
+        }
+        lastTime = Math.Max(lastTime, time);
     }
 
     private bool TryPartialChunk(ReadOnlySpan<byte> partial, long contentOffset, ChunkCursor cursor, McapMessageFilter filter, ChannelSelection channels)
