@@ -16,6 +16,7 @@ public sealed class RobustLineFit
 {
     private double[] _x = new double[1024];
     private double[] _y = new double[1024];
+    private double[] _residuals = [];
 
     public int Count { get; private set; }
 
@@ -87,19 +88,36 @@ public sealed class RobustLineFit
             if (!LeastSquares(withShift, double.NaN, 0, tau, out bestS, out bestT, out _)) return false;
         }
 
-        double sc = bestS, sh = bestT; var count = 0;
+        double sc = bestS, sh = bestT;
         for (var r = 0; r < Math.Max(1, options.RefineIterations); r++)
         {
-            if (!LeastSquares(withShift, sc, sh, tau, out var s2, out var t2, out count)) return false;
+            // After the first pass the threshold tightens to 3 robust standard deviations of the inliers' relative
+            // residuals (never above the configured one): outliers that happen to fall inside a loose band no longer
+            // pull the line, while real noise keeps about 99 % of the inliers.
+            if (!LeastSquares(withShift, sc, sh, tau, out var s2, out var t2, out _)) return false;
             sc = s2; sh = t2;
+            tau = Math.Clamp(3 * 1.4826 * MedianRelativeResidual(sc, sh, tau), 1e-4, options.InlierThreshold);
         }
-        // Count inliers of the final model.
-        count = 0;
+        var count = 0;
         for (var k = 0; k < n; k++) if (Math.Abs(sc * _x[k] + sh - _y[k]) < tau * Math.Abs(_y[k])) count++;
         inliers = count;
         if (count < options.MinInliers || !(sc > 0) || !double.IsFinite(sh)) return false;
         scale = sc; shift = sh;
         return true;
+    }
+
+    private double MedianRelativeResidual(double s, double t, double tau)
+    {
+        if (_residuals.Length < Count) _residuals = new double[_x.Length];
+        var m = 0;
+        for (var k = 0; k < Count; k++)
+        {
+            var r = Math.Abs(s * _x[k] + t - _y[k]) / Math.Abs(_y[k]);
+            if (r < tau) _residuals[m++] = r;
+        }
+        if (m == 0) return tau;
+        Array.Sort(_residuals, 0, m);
+        return _residuals[m / 2];
     }
 
     // Least squares over the inliers of (s, t) (all samples when s is NaN).

@@ -1,0 +1,229 @@
+using System.Text.Json;
+using DepthNode.Models;
+using DepthNode.Tests;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using OpenCvSharp;
+
+namespace DepthNode.Cli.Tests.Commands;
+
+/// <summary>
+/// `depthnode eval` against an independent computation written here: OpenCV pre-processing (CvtColor, Resize
+/// INTER_AREA, ConvertTo) → ONNX Runtime's plain Run API → OpenCV INTER_LINEAR back to the ground-truth size → metrics
+/// and alignment written out naively (the scale_shift fit is solved by OpenCV's SVD least squares). None of
+/// DepthNode's pre-processing, model wrapper, resampler, aligner or metric code is used by the reference.
+/// </summary>
+public class EvalCommandTests
+{
+    private sealed record FrameScore(double AbsRel, double Delta1, double Rmse, int Valid);
+
+    private static JsonDocument Eval(params string[] args)
+    {
+        var (code, stdout, stderr) = CliRunner.Run(["eval", .. args, "--json", "--threads", "1"]);
+        Assert.True(code == 0, stderr);
+        return JsonDocument.Parse(stdout);
+    }
+
+    private static readonly Lazy<InferenceSession> Session = new(() =>
+    {
+        var so = new SessionOptions { IntraOpNumThreads = 1 };
+        return new InferenceSession(ModelStore.DefaultModelPath, so);
+    });
+
+    /// <summary>FastDepth's metric prediction at the ground truth's size, by the reference path.</summary>
+    private static float[] ReferencePrediction(string rgbPath, int width, int height)
+    {
+        using var bgr = Cv2.ImRead(rgbPath, ImreadModes.Color);
+        using var rgb = bgr.CvtColor(ColorConversionCodes.BGR2RGB);
+        using var full = new Mat();
+        rgb.ConvertTo(full, MatType.CV_32FC3, 1 / 255.0); // before resizing: an 8-bit resize would round to grey levels
+        using var f = new Mat();
+        Cv2.Resize(full, f, new Size(224, 224), 0, 0, InterpolationFlags.Area);
+        f.GetArray(out Vec3f[] px);
+        var tensor = new DenseTensor<float>([1, 3, 224, 224]);
+        for (var y = 0; y < 224; y++)
+            for (var x = 0; x < 224; x++)
+            {
+                var p = px[y * 224 + x];
+                tensor[0, 0, y, x] = p.Item0; tensor[0, 1, y, x] = p.Item1; tensor[0, 2, y, x] = p.Item2;
+            }
+        using var results = Session.Value.Run([NamedOnnxValue.CreateFromTensor("0", tensor)]);
+        var output = results[0].AsEnumerable<float>().ToArray();
+        using var o = Mat.FromPixelData(224, 224, MatType.CV_32FC1, output);
+        using var big = new Mat();
+        Cv2.Resize(o, big, new Size(width, height), 0, 0, InterpolationFlags.Linear);
+        big.GetArray(out float[] prediction);
+        return prediction;
+    }
+
+    private static FrameScore Reference(string rgbPath, string depthPath, double unit, double max, string align)
+    {
+        using var raw = Cv2.ImRead(depthPath, ImreadModes.Unchanged);
+        raw.GetArray(out ushort[] gtRaw);
+        var pred = ReferencePrediction(rgbPath, raw.Cols, raw.Rows).Select(v => (double)v).ToArray();
+        var idx = Enumerable.Range(0, gtRaw.Length).Where(i => gtRaw[i] * unit > 1e-3 && gtRaw[i] * unit < max).ToArray();
+        var g = idx.Select(i => gtRaw[i] * unit).ToArray();
+        var p = idx.Select(i => pred[i]).ToArray();
+        if (align == "scale")
+        {
+            var s = p.Zip(g, (a, b) => a * b).Sum() / p.Sum(a => a * a);
+            p = p.Select(a => a * s).ToArray();
+        }
+        else if (align == "scale_shift")
+        {
+            // Disparity space: [1/p 1]·[s t]ᵀ ≈ 1/g, solved by OpenCV (SVD).
+            using var a = new Mat(p.Length, 2, MatType.CV_64FC1);
+            using var b = new Mat(p.Length, 1, MatType.CV_64FC1);
+            for (var i = 0; i < p.Length; i++) { a.Set(i, 0, 1 / p[i]); a.Set(i, 1, 1.0); b.Set(i, 0, 1 / g[i]); }
+            using var st = new Mat();
+            Cv2.Solve(a, b, st, DecompTypes.SVD);
+            double s = st.At<double>(0), t = st.At<double>(1);
+            p = p.Select(v => 1 / Math.Max(s / v + t, 1e-3)).ToArray();
+        }
+        p = p.Select(v => Math.Clamp(v, 1e-3, max)).ToArray();
+        var absRel = p.Zip(g, (a, b) => Math.Abs(a - b) / b).Average();
+        var delta1 = p.Zip(g, (a, b) => Math.Max(a / b, b / a) < 1.25 ? 1.0 : 0.0).Average();
+        var rmse = Math.Sqrt(p.Zip(g, (a, b) => (a - b) * (a - b)).Average());
+        return new FrameScore(absRel, delta1, rmse, g.Length);
+    }
+
+    private static void AssertAgrees(JsonDocument doc, IReadOnlyList<(string Name, FrameScore Score)> reference, string align)
+    {
+        var root = doc.RootElement;
+        Assert.Equal("fastdepth_7", root.GetProperty("model").GetString());
+        Assert.Equal(align, root.GetProperty("alignment").GetString());
+        var frames = root.GetProperty("frames").EnumerateArray().ToList();
+        Assert.Equal(reference.Count, frames.Count);
+        for (var i = 0; i < frames.Count; i++)
+        {
+            var f = frames[i];
+            var (name, r) = reference[i];
+            Assert.Equal(name, f.GetProperty("name").GetString());
+            Assert.Equal(r.Valid, f.GetProperty("valid_pixels").GetInt32());
+            // Our area resize and OpenCV's differ only in float rounding (< 1e-5 in the tensor): AbsRel and RMSE agree
+            // to 1e-4 relative, and at most 1e-4 of the pixels (~30) near the 1.25 ratio may flip in δ1.
+            Assert.True(Math.Abs(f.GetProperty("abs_rel").GetDouble() - r.AbsRel) < 1e-4 * r.AbsRel, $"{name} abs_rel {f.GetProperty("abs_rel")} vs {r.AbsRel}");
+            Assert.True(Math.Abs(f.GetProperty("delta1").GetDouble() - r.Delta1) < 1e-4, $"{name} delta1 {f.GetProperty("delta1")} vs {r.Delta1}");
+            Assert.True(Math.Abs(f.GetProperty("rmse").GetDouble() - r.Rmse) < 1e-4 * r.Rmse, $"{name} rmse {f.GetProperty("rmse")} vs {r.Rmse}");
+        }
+        var mean = root.GetProperty("mean");
+        Assert.Equal(reference.Average(r => r.Score.AbsRel), mean.GetProperty("abs_rel").GetDouble(), 1e-4 * reference.Average(r => r.Score.AbsRel));
+        Assert.Equal(reference.Average(r => r.Score.Delta1), mean.GetProperty("delta1").GetDouble(), 1e-4);
+    }
+
+    [Theory]
+    [InlineData("none")]
+    [InlineData("scale")]
+    [InlineData("scale_shift")]
+    public void Nyu_AgreesWithIndependentReference(string align)
+    {
+        var folder = SharedData.Path("data", "nyu");
+        using var doc = Eval("--data", folder, "--align", align);
+        Assert.Equal("nyu", doc.RootElement.GetProperty("dataset").GetString());
+        var reference = new[] { "00000", "00050", "00100" }
+            .Select(id => (id, Reference(Path.Combine(folder, $"rgb_{id}.jpg"), Path.Combine(folder, $"sync_depth_{id}.png"), 1e-3, 10, align))).ToList();
+        AssertAgrees(doc, reference, align);
+        // Sanity against the literature: FastDepth on NYU reports δ1 0.771 (AbsRel ~0.16) at its own crop; these
+        // three frames measure AbsRel 0.116, δ1 0.921 without alignment.
+        var mean = doc.RootElement.GetProperty("mean");
+        Assert.InRange(mean.GetProperty("delta1").GetDouble(), 0.7, 0.99);
+        Assert.InRange(mean.GetProperty("abs_rel").GetDouble(), 0.03, 0.2);
+    }
+
+    [Theory]
+    [InlineData("none")]
+    [InlineData("scale")]
+    [InlineData("scale_shift")]
+    public void Sun3d_AgreesWithIndependentReference(string align)
+    {
+        var folder = SharedData.Path("data", "sun3d_fragment1");
+        using var doc = Eval("--data", folder, "--align", align);
+        Assert.Equal("sun3d", doc.RootElement.GetProperty("dataset").GetString());
+        // Every fifth of the 50 frames keeps the test short; the command scores all 50.
+        var ids = Enumerable.Range(935, 50).Select(i => $"frame-{i:000000}").ToList();
+        var all = doc.RootElement.GetProperty("frames").EnumerateArray().Select(f => f.GetProperty("name").GetString()!).ToList();
+        Assert.Equal(ids, all);
+        var some = ids.Where((_, i) => i % 5 == 0).ToList();
+        var reference = some.Select(id => (id, Reference(Path.Combine(folder, id + ".color.png"), Path.Combine(folder, id + ".depth.png"), 1e-3, 10, align))).ToList();
+        var frames = doc.RootElement.GetProperty("frames").EnumerateArray().Where((_, i) => i % 5 == 0).ToList();
+        for (var i = 0; i < some.Count; i++)
+        {
+            var r = reference[i].Item2;
+            Assert.Equal(r.Valid, frames[i].GetProperty("valid_pixels").GetInt32());
+            Assert.True(Math.Abs(frames[i].GetProperty("abs_rel").GetDouble() - r.AbsRel) < 1e-4 * r.AbsRel, $"{some[i]} {frames[i]} vs {r}");
+            Assert.True(Math.Abs(frames[i].GetProperty("delta1").GetDouble() - r.Delta1) < 1e-4, $"{some[i]} {frames[i]} vs {r}");
+            Assert.True(Math.Abs(frames[i].GetProperty("rmse").GetDouble() - r.Rmse) < 1e-4 * r.Rmse, $"{some[i]} {frames[i]} vs {r}");
+        }
+        var mean = doc.RootElement.GetProperty("mean");
+        Assert.Equal(frames.Count, some.Count);
+        Assert.Equal(doc.RootElement.GetProperty("frames").EnumerateArray().Average(f => f.GetProperty("abs_rel").GetDouble()), mean.GetProperty("abs_rel").GetDouble(), 1e-12);
+        Assert.InRange(mean.GetProperty("delta1").GetDouble(), 0.4, 0.99);
+    }
+
+    [Fact]
+    public void Json_HasExactlyTheDocumentedShape()
+    {
+        using var doc = Eval("--data", SharedData.Path("data", "nyu"));
+        var root = doc.RootElement;
+        Assert.Equal(["model", "dataset", "alignment", "frames", "mean"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["name", "abs_rel", "delta1", "rmse", "valid_pixels"], root.GetProperty("frames")[0].EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["abs_rel", "delta1", "rmse"], root.GetProperty("mean").EnumerateObject().Select(p => p.Name));
+        Assert.Equal("none", root.GetProperty("alignment").GetString());
+    }
+
+    private static int KittiValidPixels(string name)
+    {
+        using var raw = Cv2.ImRead(SharedData.Path("data", "kitti", "raw_depth_gt", "depth", name + ".png"), ImreadModes.Unchanged);
+        raw.GetArray(out ushort[] v);
+        return v.Count(x => x / 256.0 > 1e-3 && x / 256.0 < 80);
+    }
+
+    [Fact]
+    public void Kitti_GroundPlane_ScoresEveryValidPixel_WithPlausibleNumbers()
+    {
+        using var doc = Eval("--data", SharedData.Path("data", "kitti", "raw_depth_gt"), "--metric-source", "ground_plane", "--camera-height", "1.65");
+        var root = doc.RootElement;
+        Assert.Equal("kitti", root.GetProperty("dataset").GetString());
+        Assert.Equal("ground_plane", root.GetProperty("alignment").GetString());
+        foreach (var f in root.GetProperty("frames").EnumerateArray())
+            Assert.Equal(KittiValidPixels(f.GetProperty("name").GetString()!), f.GetProperty("valid_pixels").GetInt32());
+        // FastDepth is an indoor network; measured: AbsRel 0.384, δ1 0.339, RMSE 13.6 m. Without any metric source
+        // (its raw indoor metres) it scores AbsRel 0.85, δ1 0.00: the ground plane must do far better than that.
+        var mean = root.GetProperty("mean");
+        Assert.InRange(mean.GetProperty("abs_rel").GetDouble(), 0.2, 0.6);
+        Assert.InRange(mean.GetProperty("delta1").GetDouble(), 0.2, 0.7);
+        using var raw = Eval("--data", SharedData.Path("data", "kitti", "raw_depth_gt"), "--align", "none");
+        Assert.True(raw.RootElement.GetProperty("mean").GetProperty("abs_rel").GetDouble() > mean.GetProperty("abs_rel").GetDouble() + 0.2);
+    }
+
+    [Fact]
+    public void Kitti_SparseDepth_ScoresOnlyHeldBackPoints()
+    {
+        using var doc = Eval("--data", SharedData.Path("data", "kitti", "raw_depth_gt"), "--metric-source", "sparse_depth", "--sparse-every", "20");
+        foreach (var f in doc.RootElement.GetProperty("frames").EnumerateArray())
+        {
+            var valid = KittiValidPixels(f.GetProperty("name").GetString()!);
+            // Valid points 0, 20, 40, ... are the input: ceil(valid / 20) of them; the rest are scored.
+            Assert.Equal(valid - (valid + 19) / 20, f.GetProperty("valid_pixels").GetInt32());
+        }
+        var mean = doc.RootElement.GetProperty("mean");
+        Assert.InRange(mean.GetProperty("abs_rel").GetDouble(), 0.2, 0.6); // measured 0.377
+    }
+
+    [Theory]
+    [InlineData(new[] { "--data", "/nonexistent" }, "no such folder")]
+    [InlineData(new[] { "--data", "@shared/data/7scenes_redkitchen" }, "not registered")]
+    [InlineData(new[] { "--data", "@shared/data/nyu", "--align", "median" }, "expected none, scale or scale_shift")]
+    [InlineData(new[] { "--data", "@shared/data/nyu", "--align", "scale", "--metric-source", "ground_plane" }, "drop --align")]
+    [InlineData(new[] { "--data", "@shared/data/nyu", "--metric-source", "lidar" }, "expected ground_plane or sparse_depth")]
+    [InlineData(new[] { "--data", "@shared/data/nyu", "--model", "/nonexistent/x.onnx" }, "/nonexistent/x.yaml")]
+    [InlineData(new[] { "--data", "@shared/data/nyu", "--frobnicate" }, "unknown option --frobnicate")]
+    public void BadArguments_OneLineError(string[] args, string message)
+    {
+        var resolved = args.Select(a => a.StartsWith('@') ? Path.Combine(SharedData.Root, a[8..]) : a).ToArray();
+        var (code, _, stderr) = CliRunner.Run(["eval", .. resolved]);
+        Assert.NotEqual(0, code);
+        Assert.Contains(message, stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+    }
+}
