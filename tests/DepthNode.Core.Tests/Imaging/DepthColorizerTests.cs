@@ -80,6 +80,29 @@ public class DepthColorizerTests
         Assert.Equal(lut[(3 * 128)..(3 * 128 + 3)].ToArray(), rgb[6..9]);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Colorize_WideImage_EveryPixelHasTheColourOfItsRampPosition(bool inverse)
+    {
+        var rng = new Random(7);
+        var depth = Enumerable.Range(0, 3 * 1001).Select(_ => rng.Next(20) == 0 ? float.NaN : (float)(0.5 + rng.NextDouble() * 100)).ToArray();
+        var rgb = Colorize(new() { MinDepth = 1, MaxDepth = 90, InverseDepth = inverse }, depth, 1001, out _);
+        var lut = DepthColorizer.Turbo.ToArray();
+        for (var k = 0; k < depth.Length; k++)
+        {
+            var d = (double)depth[k];
+            var pixel = rgb[(3 * k)..(3 * k + 3)];
+            if (double.IsNaN(d)) { Assert.Equal([0, 0, 0], pixel); continue; }
+            var t = inverse ? (1 / d - 1 / 90.0) / (1 / 1.0 - 1 / 90.0) : (d - 1) / 89.0;
+            var index = (int)Math.Round(Math.Clamp(t, 0, 1) * 255);
+            // Float arithmetic may land on the neighbouring entry when t·255 is within rounding of a half.
+            var matches = Enumerable.Range(Math.Max(0, index - 1), Math.Min(255, index + 1) - Math.Max(0, index - 1) + 1)
+                .Any(i => lut[3 * i] == pixel[0] && lut[3 * i + 1] == pixel[1] && lut[3 * i + 2] == pixel[2]);
+            Assert.True(matches, $"pixel {k}: depth {d} expected near entry {index}");
+        }
+    }
+
     [Fact]
     public void Colorize_AutoRange_IgnoresOutliersBeyondPercentiles()
     {
