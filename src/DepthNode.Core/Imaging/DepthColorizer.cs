@@ -136,6 +136,8 @@ public sealed class DepthColorizer
             var (va, vc) = (Vector256.Create(a), Vector256.Create(c + 0.5f));
             var (top, black) = (Vector256.Create(255f), Vector256.Create(256));
             var infinity = Vector256.Create(float.PositiveInfinity);
+            Span<int> lanes = stackalloc int[8]; // one vector store, then eight scalar reads: cheaper than lane extracts
+            ref var lane = ref MemoryMarshal.GetReference(lanes);
             // The last pixel of the row is left to the scalar tail: its 4-byte store would run past the row.
             for (; u <= width - 9; u += 8)
             {
@@ -143,9 +145,10 @@ public sealed class DepthColorizer
                 var valid = Vector256.GreaterThan(d, Vector256<float>.Zero) & Vector256.LessThan(d, infinity);
                 var t = (inverse ? va / d : va * d) + vc;
                 var index = Vector256.ConvertToInt32Native(Vector256.Min(Vector256.Max(t, Vector256<float>.Zero), top));
-                index = Vector256.ConditionalSelect(valid.AsInt32(), index, black);
+                Vector256.ConditionalSelect(valid.AsInt32(), index, black).StoreUnsafe(ref lane);
+                ref var o = ref Unsafe.Add(ref to, 3 * u);
                 for (var k = 0; k < 8; k++)
-                    Unsafe.WriteUnaligned(ref Unsafe.Add(ref to, 3 * (u + k)), Unsafe.Add(ref words, index.GetElement(k)));
+                    Unsafe.WriteUnaligned(ref Unsafe.Add(ref o, 3 * k), Unsafe.Add(ref words, Unsafe.Add(ref lane, k)));
             }
         }
         for (; u < width; u++)

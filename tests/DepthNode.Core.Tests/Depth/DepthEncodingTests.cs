@@ -16,7 +16,7 @@ public class DepthEncodingTests
         DepthEncoding.MillimetresToMetres(mm, 256, metres, 256, 256, 256);
         DepthEncoding.MetresToMillimetres(metres, 256, back, 256, 256, 256);
         Assert.True(float.IsNaN(metres[0]), "0 mm is invalid → NaN (REP 118)");
-        Assert.Equal(1.234f, metres[1234]);
+        Assert.Equal(1.234f, metres[1234], 1e-6f);
         Assert.Equal(mm, back);
     }
 
