@@ -166,6 +166,25 @@ public class PointCloudBuilderTests
     }
 
     [Fact]
+    public void Build_RgbWithStride_TakesColourOfTheSampledPixel()
+    {
+        var (rgb, depth) = AnalyticStreet.Render(0);
+        var builder = StreetBuilder(new PointCloudOptions { Rgb = true, Stride = 3 });
+        var layout = builder.Layout;
+        var data = new byte[layout.ByteCount];
+        builder.Build(depth, W, rgb, W * 3, data);
+        for (var j = 0; j < layout.Height; j++)
+        for (var i = 0; i < layout.Width; i++)
+        {
+            var p = j * layout.RowStep + i * 32;
+            var px = (3 * j * W + 3 * i) * 3;
+            Assert.Equal((rgb[px], rgb[px + 1], rgb[px + 2], (byte)0), (data[p + 18], data[p + 17], data[p + 16], data[p + 19]));
+            var d = depth[3 * j * W + 3 * i];
+            Assert.Equal(d, BitConverter.ToSingle(data, p + 8)); // NaN equals NaN here
+        }
+    }
+
+    [Fact]
     public void Build_DepthLimits_PointsOutsideAreNaN()
     {
         var (_, depth) = AnalyticStreet.Render(0);
