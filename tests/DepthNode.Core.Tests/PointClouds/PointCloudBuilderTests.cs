@@ -127,6 +127,41 @@ public class PointCloudBuilderTests
         public int GetHashCode((double, double, double) obj) => 0;
     }
 
+    [Theory]
+    [InlineData("bgr8", ColorConversionCodes.RGB2BGR)]
+    [InlineData("rgba8", ColorConversionCodes.RGB2RGBA)]
+    [InlineData("bgra8", ColorConversionCodes.RGB2BGRA)]
+    public void Build_OtherColourEncodings_GiveTheSameCloudAsRgb8(string encoding, ColorConversionCodes conversion)
+    {
+        var (rgb, depth) = AnalyticStreet.Render(0);
+        using var source = Mat.FromPixelData(H, W, MatType.CV_8UC3, rgb);
+        using var converted = new Mat();
+        Cv2.CvtColor(source, converted, conversion); // OpenCV produces the other layout independently
+        var bytes = new byte[converted.Total() * converted.ElemSize()];
+        Marshal.Copy(converted.Data, bytes, 0, bytes.Length);
+        var builder = StreetBuilder(new PointCloudOptions { Rgb = true });
+        var expected = new byte[builder.Layout.ByteCount];
+        var actual = new byte[builder.Layout.ByteCount];
+        builder.Build(depth, W, rgb, W * 3, expected);
+        var layout = ColourLayout.FromEncoding(encoding);
+        builder.Build(depth, W, bytes, W * layout.BytesPerPixel, layout, actual);
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public void Build_Mono8_RepeatsGreyInAllChannels()
+    {
+        var depth = Enumerable.Repeat(2f, 40 * 2).ToArray();
+        var grey = Enumerable.Range(0, 80).Select(i => (byte)(3 * i)).ToArray();
+        var builder = new PointCloudBuilder(new PointCloudOptions { Rgb = true });
+        builder.SetCamera(new CameraModel(40, 2, 50, 50, 20, 1));
+        var data = new byte[builder.Layout.ByteCount];
+        builder.Build(depth, 40, grey, 40, ColourLayout.Mono8, data);
+        for (var k = 0; k < 80; k++) Assert.Equal([grey[k], grey[k], grey[k], 0], data[(k * 32 + 16)..(k * 32 + 20)]);
+        var e = Assert.Throws<NotSupportedException>(() => ColourLayout.FromEncoding("yuv422"));
+        Assert.Contains("'yuv422'", e.Message);
+    }
+
     [Fact]
     public void Build_XyzPadding_IsZeroInDirtyBuffer()
     {
