@@ -66,10 +66,10 @@ public class PointCloudBenchmarks
     public void OpenCvReprojectImageTo3D() => Cv2.ReprojectImageTo3D(_disparity, _xyzMat, _q, false, MatType.CV_32F);
 
     [Benchmark, BenchmarkCategory("PointCloud")]
-    public int PointCloudXyz() => _xyz.Build(_depth, W, _cloud).ValidPoints;
+    public int PointCloudXyz() => _xyz.Build(_depth, W, H, W, _cloud).ValidPoints;
 
     [Benchmark, BenchmarkCategory("PointCloud")]
-    public int PointCloudXyzRgb() => _xyzRgb.Build(_depth, W, _rgb, W * 3, _cloud).ValidPoints;
+    public int PointCloudXyzRgb() => _xyzRgb.Build(_depth, W, H, W, _rgb, W * 3, _cloud).ValidPoints;
 
     [Benchmark(Baseline = true), BenchmarkCategory("Colourise")]
     public void OpenCvScaleAndApplyColorMap()

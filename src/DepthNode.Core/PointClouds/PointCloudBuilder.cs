@@ -69,7 +69,7 @@ public readonly record struct PointCloudLayout(int Width, int Height, int PointS
     public int ByteCount => checked(RowStep * Height);
 }
 
-/// <summary>What one <see cref="PointCloudBuilder.Build(ReadOnlySpan{float}, int, Span{byte})"/> call wrote.</summary>
+/// <summary>What one PointCloudBuilder.Build call wrote.</summary>
 public readonly record struct PointCloudResult(PointCloudLayout Layout, int ValidPoints)
 {
     /// <summary>PointCloud2.is_dense: true only when no point is NaN.</summary>
@@ -130,37 +130,45 @@ public sealed class PointCloudBuilder
         header, (uint)result.Layout.Height, (uint)result.Layout.Width, Fields, false, (uint)result.Layout.PointStep,
         (uint)result.Layout.RowStep, data[..result.Layout.ByteCount], result.IsDense);
 
-    /// <summary>Writes an xyz cloud. <paramref name="depthRowStride"/> is in floats (Image.step / 4).</summary>
-    public PointCloudResult Build(ReadOnlySpan<float> depth, int depthRowStride, Span<byte> destination)
+    /// <summary>
+    /// Writes an xyz cloud from a <paramref name="width"/>×<paramref name="height"/> depth image whose rows are
+    /// <paramref name="depthRowStride"/> floats apart (Image.step / 4). The size must be the camera model's: a
+    /// depth/CameraInfo resolution mismatch is an error here, never a silently wrong cloud.
+    /// </summary>
+    public PointCloudResult Build(ReadOnlySpan<float> depth, int width, int height, int depthRowStride, Span<byte> destination)
     {
         if (Options.Rgb) throw new InvalidOperationException("point cloud: options ask for rgb; pass the colour image");
-        return BuildCore(depth, depthRowStride, default, 0, default, destination);
+        return BuildCore(depth, width, height, depthRowStride, default, 0, default, destination);
     }
 
     /// <summary>Writes an xyzrgb cloud from an rgb8 image of the depth image's size (<paramref name="rgbRowStride"/> in bytes).</summary>
-    public PointCloudResult Build(ReadOnlySpan<float> depth, int depthRowStride, ReadOnlySpan<byte> rgb8, int rgbRowStride,
-        Span<byte> destination) => Build(depth, depthRowStride, rgb8, rgbRowStride, ColourLayout.Rgb8, destination);
+    public PointCloudResult Build(ReadOnlySpan<float> depth, int width, int height, int depthRowStride, ReadOnlySpan<byte> rgb8,
+        int rgbRowStride, Span<byte> destination) =>
+        Build(depth, width, height, depthRowStride, rgb8, rgbRowStride, ColourLayout.Rgb8, destination);
 
     /// <summary>Writes an xyzrgb cloud from a colour image laid out as <paramref name="colourLayout"/> (<see cref="ColourLayout.FromEncoding"/>).</summary>
-    public PointCloudResult Build(ReadOnlySpan<float> depth, int depthRowStride, ReadOnlySpan<byte> colour, int colourRowStride,
-        ColourLayout colourLayout, Span<byte> destination)
+    public PointCloudResult Build(ReadOnlySpan<float> depth, int width, int height, int depthRowStride, ReadOnlySpan<byte> colour,
+        int colourRowStride, ColourLayout colourLayout, Span<byte> destination)
     {
         if (!Options.Rgb) throw new InvalidOperationException("point cloud: options have rgb off; use the xyz overload");
         if (colourLayout.BytesPerPixel is < 1 or > 4 || Math.Max(colourLayout.Red, Math.Max(colourLayout.Green, colourLayout.Blue)) >= colourLayout.BytesPerPixel
             || Math.Min(colourLayout.Red, Math.Min(colourLayout.Green, colourLayout.Blue)) < 0)
             throw new ArgumentException($"point cloud: colour layout {colourLayout} has offsets outside its pixel", nameof(colourLayout));
-        return BuildCore(depth, depthRowStride, colour, colourRowStride, colourLayout, destination);
+        return BuildCore(depth, width, height, depthRowStride, colour, colourRowStride, colourLayout, destination);
     }
 
-    private PointCloudResult BuildCore(ReadOnlySpan<float> depth, int depthStride, ReadOnlySpan<byte> rgb, int rgbStride,
-        ColourLayout colourLayout, Span<byte> destination)
+    private PointCloudResult BuildCore(ReadOnlySpan<float> depth, int width, int height, int depthStride, ReadOnlySpan<byte> rgb,
+        int rgbStride, ColourLayout colourLayout, Span<byte> destination)
     {
-        var rays = _rays ?? throw new InvalidOperationException("point cloud: no camera model set (SetCamera before building)");
-        var (width, height) = (rays.Camera.Width, rays.Camera.Height);
+        var layout = Layout;
+        var rays = _rays!;
+        if (width != rays.Camera.Width || height != rays.Camera.Height)
+            throw new ArgumentException(
+                $"point cloud: depth image is {width}x{height} but the camera model is {rays.Camera.Width}x{rays.Camera.Height}; " +
+                "publish a CameraInfo for the depth resolution (CameraModel.ScaleCameraInfo)");
         CheckImage("depth", depth.Length, width, height, depthStride, 1);
         var bpp = colourLayout.BytesPerPixel;
         if (Options.Rgb) CheckImage("colour", rgb.Length, width, height, rgbStride, bpp);
-        var layout = Layout;
         if (destination.Length < layout.ByteCount)
             throw new ArgumentException(
                 $"point cloud: destination holds {destination.Length} bytes, the {layout.Width}x{layout.Height} cloud needs {layout.ByteCount}",
@@ -175,13 +183,18 @@ public sealed class PointCloudBuilder
             var depthRow = depth.Slice(j * stride * depthStride, width);
             var outRow = destination.Slice(j * layout.RowStep, layout.RowStep);
             var ry = rays.YOverZ[j];
-            valid += Options.Rgb
-                ? stride == 1 && Avx.IsSupported
-                    ? XyzRgbRowAvx(depthRow, rays.XOverZ, ry, minDepth, maxDepth, rgb.Slice(j * rgbStride, width * bpp), colourLayout, outRow)
-                    : XyzRgbRow(depthRow, rays.XOverZ, 0, ry, stride, minDepth, maxDepth, rgb.Slice(j * stride * rgbStride, width * bpp), colourLayout, outRow)
-                : stride == 1 && Avx.IsSupported
+            var vectorized = stride == 1 && Avx.IsSupported;
+            if (!Options.Rgb)
+            {
+                valid += vectorized
                     ? XyzRowAvx(depthRow, rays.XOverZ, ry, minDepth, maxDepth, outRow)
                     : XyzRow(depthRow, rays.XOverZ, 0, ry, stride, minDepth, maxDepth, outRow);
+                continue;
+            }
+            var colourRow = rgb.Slice(j * stride * rgbStride, width * bpp);
+            valid += vectorized
+                ? XyzRgbRowAvx(depthRow, rays.XOverZ, ry, minDepth, maxDepth, colourRow, colourLayout, outRow)
+                : XyzRgbRow(depthRow, rays.XOverZ, 0, ry, stride, minDepth, maxDepth, colourRow, colourLayout, outRow);
         }
         return new PointCloudResult(layout, valid);
     }
