@@ -35,8 +35,9 @@ public static class DepthEncoding
     /// <summary>Largest depth 16UC1 can carry, in metres (65535 mm).</summary>
     public const float MaxMillimetreDepth = 65.535f;
 
-    public static void MetresToMillimetres(ReadOnlySpan<float> metres, int metresRowStride, Span<ushort> millimetres,
-        int millimetresRowStride, int width, int height, FarDepthPolicy far = FarDepthPolicy.Invalid)
+    /// <summary>32FC1 → 16UC1 of a <paramref name="width"/>×<paramref name="height"/> image; strides in elements.</summary>
+    public static void MetresToMillimetres(ReadOnlySpan<float> metres, int width, int height, int metresRowStride,
+        Span<ushort> millimetres, int millimetresRowStride, FarDepthPolicy far = FarDepthPolicy.Invalid)
     {
         CheckImage("32FC1 source", metres.Length, width, height, metresRowStride);
         CheckImage("16UC1 destination", millimetres.Length, width, height, millimetresRowStride);
@@ -91,8 +92,9 @@ public static class DepthEncoding
         return mm >= 65536f ? farValue : (ushort)mm;
     }
 
-    public static void MillimetresToMetres(ReadOnlySpan<ushort> millimetres, int millimetresRowStride, Span<float> metres,
-        int metresRowStride, int width, int height)
+    /// <summary>16UC1 → 32FC1 of a <paramref name="width"/>×<paramref name="height"/> image; strides in elements.</summary>
+    public static void MillimetresToMetres(ReadOnlySpan<ushort> millimetres, int width, int height, int millimetresRowStride,
+        Span<float> metres, int metresRowStride)
     {
         CheckImage("16UC1 source", millimetres.Length, width, height, millimetresRowStride);
         CheckImage("32FC1 destination", metres.Length, width, height, metresRowStride);

@@ -82,11 +82,11 @@ public sealed class DepthColorizer
     }
 
     /// <summary>
-    /// Colours <paramref name="depth"/> (rows <paramref name="depthRowStride"/> floats apart) into
+    /// Colours the <paramref name="width"/>×<paramref name="height"/> <paramref name="depth"/> (rows <paramref name="depthRowStride"/> floats apart) into
     /// <paramref name="rgb8"/> (rows <paramref name="rgbRowStride"/> bytes apart). Returns the depth range used, so
     /// a legend or log line can show it; (NaN, NaN) when no pixel was valid and the image is all black.
     /// </summary>
-    public (float Min, float Max) Colorize(ReadOnlySpan<float> depth, int depthRowStride, int width, int height,
+    public (float Min, float Max) Colorize(ReadOnlySpan<float> depth, int width, int height, int depthRowStride,
         Span<byte> rgb8, int rgbRowStride)
     {
         if (width <= 0 || height <= 0) throw new ArgumentException($"colorizer: image size {width}x{height} is empty");

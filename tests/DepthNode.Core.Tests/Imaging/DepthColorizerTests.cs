@@ -13,7 +13,7 @@ public class DepthColorizerTests
     private static byte[] Colorize(DepthColorizerOptions options, float[] depth, int width, out (float Min, float Max) range)
     {
         var rgb = new byte[depth.Length * 3];
-        range = new DepthColorizer(options).Colorize(depth, width, width, depth.Length / width, rgb, width * 3);
+        range = new DepthColorizer(options).Colorize(depth, width, depth.Length / width, width, rgb, width * 3);
         return rgb;
     }
 
@@ -129,7 +129,7 @@ public class DepthColorizerTests
     {
         var depth = new float[] { 1, 2, 3, -5, 4, 5, 6, -5 }; // 3×2 image, row stride 4
         var rgb = Enumerable.Repeat((byte)9, 2 * 11).ToArray(); // row stride 11 bytes: 2 padding bytes per row
-        new DepthColorizer(new() { MinDepth = 1, MaxDepth = 6 }).Colorize(depth, 4, 3, 2, rgb, 11);
+        new DepthColorizer(new() { MinDepth = 1, MaxDepth = 6 }).Colorize(depth, 3, 2, 4, rgb, 11);
         Assert.Equal([9, 9], rgb[9..11]);
         Assert.Equal([9, 9], rgb[20..22]);
         Assert.Equal(DepthColorizer.Turbo[765..].ToArray(), rgb[17..20]);
@@ -142,12 +142,12 @@ public class DepthColorizerTests
         var rgb = new byte[depth.Length * 3];
         var auto = new DepthColorizer();
         var fixedRange = new DepthColorizer(new() { MinDepth = 1, MaxDepth = 80, InverseDepth = true });
-        auto.Colorize(depth, 1242, 1242, 375, rgb, 1242 * 3);
+        auto.Colorize(depth, 1242, 375, 1242, rgb, 1242 * 3);
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < 3; i++)
         {
-            auto.Colorize(depth, 1242, 1242, 375, rgb, 1242 * 3);
-            fixedRange.Colorize(depth, 1242, 1242, 375, rgb, 1242 * 3);
+            auto.Colorize(depth, 1242, 375, 1242, rgb, 1242 * 3);
+            fixedRange.Colorize(depth, 1242, 375, 1242, rgb, 1242 * 3);
         }
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
