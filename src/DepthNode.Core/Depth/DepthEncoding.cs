@@ -52,13 +52,15 @@ public static class DepthEncoding
                 var thousand = Vector256.Create(1000f);
                 var half = Vector256.Create(0.5f);
                 var limit = Vector256.Create(65536f);
-                var farVector = Vector256.Create((int)farValue);
+                // Invalid: 65536 (too far) & 0xFFFF = 0, every smaller count unchanged. Clamp: the saturating pack
+                // turns 65536 into 65535.
+                var mask = Vector256.Create(far == FarDepthPolicy.Clamp ? -1 : 0xFFFF);
                 ref var from = ref MemoryMarshal.GetReference(src);
                 ref var to = ref MemoryMarshal.GetReference(dst);
                 for (; u <= width - 16; u += 16)
                 {
-                    var a = ToMillimetres(Vector256.LoadUnsafe(ref from, (nuint)u), thousand, half, limit, farVector);
-                    var b = ToMillimetres(Vector256.LoadUnsafe(ref from, (nuint)u + 8), thousand, half, limit, farVector);
+                    var a = ToMillimetres(Vector256.LoadUnsafe(ref from, (nuint)u), thousand, half, limit) & mask;
+                    var b = ToMillimetres(Vector256.LoadUnsafe(ref from, (nuint)u + 8), thousand, half, limit) & mask;
                     // Lane-wise pack (a0-3 b0-3 | a4-7 b4-7), then put the 64-bit quarters back in order.
                     var packed = Avx2.PackUnsignedSaturate(a, b);
                     Avx2.Permute4x64(packed.AsUInt64(), 0b11_01_10_00).AsUInt16().StoreUnsafe(ref to, (nuint)u);
@@ -68,18 +70,13 @@ public static class DepthEncoding
         }
     }
 
+    // Millimetre counts in 0..65536, 65536 meaning "too far". x86 max returns its second operand when either is NaN,
+    // so max(x, 0) sends NaN, -Inf and negatives to 0; min(·, 65536) caps +Inf; truncating x + 0.5 rounds half up;
+    // anything below 1 truncates to 0, the invalid value.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> ToMillimetres(Vector256<float> m, Vector256<float> thousand, Vector256<float> half,
-        Vector256<float> limit, Vector256<int> farValue)
-    {
-        var mm = m * thousand + half;
-        // NaN fails both comparisons and lands in "invalid"; +Inf is "far"; -Inf and negatives are "invalid".
-        var positive = Avx.CompareGreaterThanOrEqual(mm, Vector256.Create(1f));
-        var tooFar = Avx.CompareGreaterThanOrEqual(mm, limit);
-        // Truncation of x + 0.5 = round half up. Lanes the instruction cannot convert (NaN, huge) are replaced below.
-        var truncated = Avx.ConvertToVector256Int32WithTruncation(mm) & positive.AsInt32();
-        return Avx2.BlendVariable(truncated, farValue, tooFar.AsInt32());
-    }
+        Vector256<float> limit) =>
+        Avx.ConvertToVector256Int32WithTruncation(Avx.Min(Avx.Max(m * thousand + half, Vector256<float>.Zero), limit));
 
     /// <summary>One depth in metres as 16UC1 millimetres, by the rules above.</summary>
     public static ushort ToMillimetres(float metres, FarDepthPolicy far = FarDepthPolicy.Invalid) =>
