@@ -23,7 +23,7 @@ public sealed record PointCloudOptions
     /// <summary>Points with z above this are NaN. +Inf (REP 117 "no return") is always invalid.</summary>
     public float MaxDepth { get; init; } = float.PositiveInfinity;
 
-    /// <summary>Add the packed rgb field (depth_image_proc point_cloud_xyzrgb layout) from an rgb8 image.</summary>
+    /// <summary>Add the packed rgb field (depth_image_proc point_cloud_xyzrgb layout) from a colour image.</summary>
     public bool Rgb { get; init; }
 
     public void Validate()
@@ -36,13 +36,40 @@ public sealed record PointCloudOptions
     }
 }
 
+/// <summary>
+/// Where a pixel's red, green and blue bytes sit in a colour image, for the encodings depth_image_proc's xyzrgb node
+/// reads directly (its red/green/blue offsets and colour step): rgb8, bgr8, rgba8, bgra8 and mono8.
+/// </summary>
+public readonly record struct ColourLayout(int Red, int Green, int Blue, int BytesPerPixel)
+{
+    public static readonly ColourLayout Rgb8 = new(0, 1, 2, 3);
+    public static readonly ColourLayout Bgr8 = new(2, 1, 0, 3);
+    public static readonly ColourLayout Rgba8 = new(0, 1, 2, 4);
+    public static readonly ColourLayout Bgra8 = new(2, 1, 0, 4);
+    public static readonly ColourLayout Mono8 = new(0, 0, 0, 1);
+
+    public static bool TryFromEncoding(string encoding, out ColourLayout layout)
+    {
+        layout = encoding switch
+        {
+            "rgb8" => Rgb8, "bgr8" => Bgr8, "rgba8" => Rgba8, "bgra8" => Bgra8, "mono8" => Mono8, _ => default,
+        };
+        return layout.BytesPerPixel != 0;
+    }
+
+    public static ColourLayout FromEncoding(string encoding) => TryFromEncoding(encoding, out var layout)
+        ? layout
+        : throw new NotSupportedException(
+            $"point cloud: colour encoding '{encoding}' is not one of rgb8, bgr8, rgba8, bgra8, mono8; convert it first");
+}
+
 /// <summary>Shape of an organized cloud's data: <see cref="ByteCount"/> = <see cref="RowStep"/>·<see cref="Height"/>.</summary>
 public readonly record struct PointCloudLayout(int Width, int Height, int PointStep, int RowStep)
 {
-    public int ByteCount => RowStep * Height;
+    public int ByteCount => checked(RowStep * Height);
 }
 
-/// <summary>What one <see cref="PointCloudBuilder.Build(ReadOnlySpan{float}, int, Span{byte})"/> call wrote.</summary>
+/// <summary>What one PointCloudBuilder.Build call wrote.</summary>
 public readonly record struct PointCloudResult(PointCloudLayout Layout, int ValidPoints)
 {
     /// <summary>PointCloud2.is_dense: true only when no point is NaN.</summary>
@@ -103,29 +130,45 @@ public sealed class PointCloudBuilder
         header, (uint)result.Layout.Height, (uint)result.Layout.Width, Fields, false, (uint)result.Layout.PointStep,
         (uint)result.Layout.RowStep, data[..result.Layout.ByteCount], result.IsDense);
 
-    /// <summary>Writes an xyz cloud. <paramref name="depthRowStride"/> is in floats (Image.step / 4).</summary>
-    public PointCloudResult Build(ReadOnlySpan<float> depth, int depthRowStride, Span<byte> destination)
+    /// <summary>
+    /// Writes an xyz cloud from a <paramref name="width"/>×<paramref name="height"/> depth image whose rows are
+    /// <paramref name="depthRowStride"/> floats apart (Image.step / 4). The size must be the camera model's: a
+    /// depth/CameraInfo resolution mismatch is an error here, never a silently wrong cloud.
+    /// </summary>
+    public PointCloudResult Build(ReadOnlySpan<float> depth, int width, int height, int depthRowStride, Span<byte> destination)
     {
-        if (Options.Rgb) throw new InvalidOperationException("point cloud: options ask for rgb; pass the rgb8 image");
-        return BuildCore(depth, depthRowStride, default, 0, destination);
+        if (Options.Rgb) throw new InvalidOperationException("point cloud: options ask for rgb; pass the colour image");
+        return BuildCore(depth, width, height, depthRowStride, default, 0, default, destination);
     }
 
-    /// <summary>Writes an xyzrgb cloud; <paramref name="rgb8"/> has the depth image's size, <paramref name="rgbRowStride"/> in bytes.</summary>
-    public PointCloudResult Build(ReadOnlySpan<float> depth, int depthRowStride, ReadOnlySpan<byte> rgb8, int rgbRowStride,
-        Span<byte> destination)
+    /// <summary>Writes an xyzrgb cloud from an rgb8 image of the depth image's size (<paramref name="rgbRowStride"/> in bytes).</summary>
+    public PointCloudResult Build(ReadOnlySpan<float> depth, int width, int height, int depthRowStride, ReadOnlySpan<byte> rgb8,
+        int rgbRowStride, Span<byte> destination) =>
+        Build(depth, width, height, depthRowStride, rgb8, rgbRowStride, ColourLayout.Rgb8, destination);
+
+    /// <summary>Writes an xyzrgb cloud from a colour image laid out as <paramref name="colourLayout"/> (<see cref="ColourLayout.FromEncoding"/>).</summary>
+    public PointCloudResult Build(ReadOnlySpan<float> depth, int width, int height, int depthRowStride, ReadOnlySpan<byte> colour,
+        int colourRowStride, ColourLayout colourLayout, Span<byte> destination)
     {
         if (!Options.Rgb) throw new InvalidOperationException("point cloud: options have rgb off; use the xyz overload");
-        return BuildCore(depth, depthRowStride, rgb8, rgbRowStride, destination);
+        if (colourLayout.BytesPerPixel is < 1 or > 4 || Math.Max(colourLayout.Red, Math.Max(colourLayout.Green, colourLayout.Blue)) >= colourLayout.BytesPerPixel
+            || Math.Min(colourLayout.Red, Math.Min(colourLayout.Green, colourLayout.Blue)) < 0)
+            throw new ArgumentException($"point cloud: colour layout {colourLayout} has offsets outside its pixel", nameof(colourLayout));
+        return BuildCore(depth, width, height, depthRowStride, colour, colourRowStride, colourLayout, destination);
     }
 
-    private PointCloudResult BuildCore(ReadOnlySpan<float> depth, int depthStride, ReadOnlySpan<byte> rgb, int rgbStride,
-        Span<byte> destination)
+    private PointCloudResult BuildCore(ReadOnlySpan<float> depth, int width, int height, int depthStride, ReadOnlySpan<byte> rgb,
+        int rgbStride, ColourLayout colourLayout, Span<byte> destination)
     {
-        var rays = _rays ?? throw new InvalidOperationException("point cloud: no camera model set (SetCamera before building)");
-        var (width, height) = (rays.Camera.Width, rays.Camera.Height);
-        CheckImage("depth", depth.Length, width, height, depthStride, 1);
-        if (Options.Rgb) CheckImage("rgb8", rgb.Length, width, height, rgbStride, 3);
         var layout = Layout;
+        var rays = _rays!;
+        if (width != rays.Camera.Width || height != rays.Camera.Height)
+            throw new ArgumentException(
+                $"point cloud: depth image is {width}x{height} but the camera model is {rays.Camera.Width}x{rays.Camera.Height}; " +
+                "publish a CameraInfo for the depth resolution (CameraModel.ScaleCameraInfo)");
+        CheckImage("depth", depth.Length, width, height, depthStride, 1);
+        var bpp = colourLayout.BytesPerPixel;
+        if (Options.Rgb) CheckImage("colour", rgb.Length, width, height, rgbStride, bpp);
         if (destination.Length < layout.ByteCount)
             throw new ArgumentException(
                 $"point cloud: destination holds {destination.Length} bytes, the {layout.Width}x{layout.Height} cloud needs {layout.ByteCount}",
@@ -140,13 +183,18 @@ public sealed class PointCloudBuilder
             var depthRow = depth.Slice(j * stride * depthStride, width);
             var outRow = destination.Slice(j * layout.RowStep, layout.RowStep);
             var ry = rays.YOverZ[j];
-            valid += Options.Rgb
-                ? stride == 1 && Avx.IsSupported
-                    ? XyzRgbRowAvx(depthRow, rays.XOverZ, ry, minDepth, maxDepth, rgb.Slice(j * rgbStride, width * 3), outRow)
-                    : XyzRgbRow(depthRow, rays.XOverZ, 0, ry, stride, minDepth, maxDepth, rgb.Slice(j * stride * rgbStride, width * 3), outRow)
-                : stride == 1 && Avx.IsSupported
+            var vectorized = stride == 1 && Avx.IsSupported;
+            if (!Options.Rgb)
+            {
+                valid += vectorized
                     ? XyzRowAvx(depthRow, rays.XOverZ, ry, minDepth, maxDepth, outRow)
                     : XyzRow(depthRow, rays.XOverZ, 0, ry, stride, minDepth, maxDepth, outRow);
+                continue;
+            }
+            var colourRow = rgb.Slice(j * stride * rgbStride, width * bpp);
+            valid += vectorized
+                ? XyzRgbRowAvx(depthRow, rays.XOverZ, ry, minDepth, maxDepth, colourRow, colourLayout, outRow)
+                : XyzRgbRow(depthRow, rays.XOverZ, 0, ry, stride, minDepth, maxDepth, colourRow, colourLayout, outRow);
         }
         return new PointCloudResult(layout, valid);
     }
@@ -226,7 +274,7 @@ public sealed class PointCloudBuilder
     }
 
     private static int XyzRgbRowAvx(ReadOnlySpan<float> depthRow, ReadOnlySpan<float> xOverZ, float ry, float min, float max,
-        ReadOnlySpan<byte> rgbRow, Span<byte> outRow)
+        ReadOnlySpan<byte> rgbRow, ColourLayout layout, Span<byte> outRow)
     {
         ref var zs = ref MemoryMarshal.GetReference(depthRow);
         ref var rx = ref MemoryMarshal.GetReference(xOverZ);
@@ -240,32 +288,32 @@ public sealed class PointCloudBuilder
             var (p04, p15, p26, p37, n) = EightPoints(ref zs, ref rx, i, vry, vmin, vmax);
             valid += n;
             ref var o = ref Unsafe.As<byte, float>(ref Unsafe.Add(ref dst, i * XyzRgbPointStep));
-            ref var c = ref Unsafe.Add(ref px, i * 3);
+            ref var c = ref Unsafe.Add(ref px, i * layout.BytesPerPixel);
             // One 32-byte store per record: (x, y, z, 0 | rgb, 0, 0, 0).
-            Vector256.Create(p04.GetLower(), Packed(ref c, 0)).StoreUnsafe(ref o);
-            Vector256.Create(p15.GetLower(), Packed(ref c, 1)).StoreUnsafe(ref o, 8);
-            Vector256.Create(p26.GetLower(), Packed(ref c, 2)).StoreUnsafe(ref o, 16);
-            Vector256.Create(p37.GetLower(), Packed(ref c, 3)).StoreUnsafe(ref o, 24);
-            Vector256.Create(p04.GetUpper(), Packed(ref c, 4)).StoreUnsafe(ref o, 32);
-            Vector256.Create(p15.GetUpper(), Packed(ref c, 5)).StoreUnsafe(ref o, 40);
-            Vector256.Create(p26.GetUpper(), Packed(ref c, 6)).StoreUnsafe(ref o, 48);
-            Vector256.Create(p37.GetUpper(), Packed(ref c, 7)).StoreUnsafe(ref o, 56);
+            Vector256.Create(p04.GetLower(), Packed(ref c, 0, layout)).StoreUnsafe(ref o);
+            Vector256.Create(p15.GetLower(), Packed(ref c, 1, layout)).StoreUnsafe(ref o, 8);
+            Vector256.Create(p26.GetLower(), Packed(ref c, 2, layout)).StoreUnsafe(ref o, 16);
+            Vector256.Create(p37.GetLower(), Packed(ref c, 3, layout)).StoreUnsafe(ref o, 24);
+            Vector256.Create(p04.GetUpper(), Packed(ref c, 4, layout)).StoreUnsafe(ref o, 32);
+            Vector256.Create(p15.GetUpper(), Packed(ref c, 5, layout)).StoreUnsafe(ref o, 40);
+            Vector256.Create(p26.GetUpper(), Packed(ref c, 6, layout)).StoreUnsafe(ref o, 48);
+            Vector256.Create(p37.GetUpper(), Packed(ref c, 7, layout)).StoreUnsafe(ref o, 56);
         }
-        return valid + XyzRgbRow(depthRow, xOverZ, i, ry, 1, min, max, rgbRow, outRow);
+        return valid + XyzRgbRow(depthRow, xOverZ, i, ry, 1, min, max, rgbRow, layout, outRow);
     }
 
     // rgb as PCL packs it: a little-endian 0x00RRGGBB in a float's bytes (B at the lowest address, then G, R, and a
     // zero byte), followed by three floats of zero padding.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Packed(ref byte rgb, int pixel)
+    private static Vector128<float> Packed(ref byte colour, int pixel, ColourLayout layout)
     {
-        ref var p = ref Unsafe.Add(ref rgb, pixel * 3);
-        var packed = (uint)Unsafe.Add(ref p, 2) | (uint)Unsafe.Add(ref p, 1) << 8 | (uint)p << 16;
+        ref var p = ref Unsafe.Add(ref colour, pixel * layout.BytesPerPixel);
+        var packed = (uint)Unsafe.Add(ref p, layout.Blue) | (uint)Unsafe.Add(ref p, layout.Green) << 8 | (uint)Unsafe.Add(ref p, layout.Red) << 16;
         return Vector128.CreateScalar(packed).AsSingle();
     }
 
     private static int XyzRgbRow(ReadOnlySpan<float> depthRow, ReadOnlySpan<float> xOverZ, int firstColumn, float ry, int stride,
-        float min, float max, ReadOnlySpan<byte> rgbRow, Span<byte> outRow)
+        float min, float max, ReadOnlySpan<byte> rgbRow, ColourLayout layout, Span<byte> outRow)
     {
         var invalid = Vector128.Create(float.NaN, float.NaN, float.NaN, 0f);
         ref var dst = ref MemoryMarshal.GetReference(outRow);
@@ -279,7 +327,7 @@ public sealed class PointCloudBuilder
             var point = ok ? Vector128.Create(xOverZ[i] * z, ry * z, z, 0f) : invalid;
             ref var o = ref Unsafe.Add(ref dst, i * XyzRgbPointStep);
             Unsafe.WriteUnaligned(ref o, point);
-            Unsafe.WriteUnaligned(ref Unsafe.Add(ref o, 16), Packed(ref px, i * stride));
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref o, 16), Packed(ref px, i * stride, layout));
         }
         return valid;
     }

@@ -61,6 +61,23 @@ public sealed class StreetScene
     public static CameraInfo CameraInfoAt(int frame) => Camera.ToCameraInfo(HeaderAt(frame));
 
     /// <summary>
+    /// Frame <paramref name="frame"/> as the messages a camera driver and a perfect depth sensor would publish: rgb8
+    /// image, 32FC1 depth (little-endian, NaN for sky) and CameraInfo, all with the same header. Allocates: demo and
+    /// test input, not a hot path.
+    /// </summary>
+    public static (Image Rgb, Image Depth, CameraInfo Info) RenderMessages(int frame)
+    {
+        var rgb = new byte[Width * Height * 3];
+        var depth = new float[Width * Height];
+        Render(frame, rgb, depth);
+        var header = HeaderAt(frame);
+        var depthBytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(depth.AsSpan()).ToArray();
+        return (new Image(header, Height, Width, "rgb8", 0, Width * 3, rgb),
+            new Image(header, Height, Width, "32FC1", 0, Width * 4, depthBytes),
+            Camera.ToCameraInfo(header));
+    }
+
+    /// <summary>
     /// Renders <paramref name="frame"/>: rgb8 (rows 3·<see cref="Width"/> bytes) and 32FC1 depth in metres along z
     /// (rows <see cref="Width"/> floats, NaN for sky).
     /// </summary>
