@@ -43,7 +43,7 @@ public sealed class DepthPipeline : IDisposable
 
     private float[] _prediction = [];
     private float[] _metric = [];
-    private byte[] _rgb = [];
+    private byte[] _grey = [];
     private CameraInfo? _cameraInfoSource;
     private int _cameraWidth, _cameraHeight;
     private CameraInfo? _outputCameraInfo;
@@ -224,7 +224,7 @@ public sealed class DepthPipeline : IDisposable
         if (_options.PublishDepth && _options.DepthEncoding == "16UC1")
         {
             var mm = MemoryMarshal.Cast<byte, ushort>(Image.WriteUpToData(Outputs.Depth, header, (uint)h, (uint)w, "16UC1", (uint)(w * 2)));
-            DepthEncoding.MetresToMillimetres(depth, w, mm, w, w, h);
+            DepthEncoding.MetresToMillimetres(depth, w, h, w, mm, w);
             Outputs.HasDepth = true;
         }
         if (Outputs.HasDepth) Outputs.Depth.Flush();
@@ -238,9 +238,10 @@ public sealed class DepthPipeline : IDisposable
             var t = Stopwatch.GetTimestamp();
             var layout = _cloud.Layout;
             var points = PointCloud2.WriteUpToData(Outputs.Cloud, header, (uint)layout.Height, (uint)layout.Width, _cloud.Fields, (uint)layout.PointStep, out var isDense);
-            var result = _options.CloudRgb
-                ? _cloud.Build(depth, w, Rgb8(image, out var rgbStride), rgbStride, points)
-                : _cloud.Build(depth, w, points);
+            PointCloudResult result;
+            if (!_options.CloudRgb) result = _cloud.Build(depth, w, h, w, points);
+            else if (ColourOf(image) is { } colour) result = _cloud.Build(depth, w, h, w, image.Data, image.Step, colour, points);
+            else result = _cloud.Build(depth, w, h, w, Grey(pixels), w, ColourLayout.Mono8, points);
             isDense[0] = result.IsDense ? (byte)1 : (byte)0;
             Outputs.Cloud.Flush();
             Outputs.HasCloud = true;
@@ -250,7 +251,7 @@ public sealed class DepthPipeline : IDisposable
         {
             var t = Stopwatch.GetTimestamp();
             var rgb = Image.WriteUpToData(Outputs.Colorized, header, (uint)h, (uint)w, "rgb8", (uint)(w * 3));
-            _colorizer.Colorize(depth, w, w, h, rgb, w * 3);
+            _colorizer.Colorize(depth, w, h, w, rgb, w * 3);
             Outputs.Colorized.Flush();
             Outputs.HasColorized = true;
             Diagnostics.Timings.Record(PipelineStage.Colorize, t, Stopwatch.GetTimestamp());
@@ -302,35 +303,29 @@ public sealed class DepthPipeline : IDisposable
         a.BinningY == b.BinningY && a.Roi == b.Roi && a.K.AsSpan().SequenceEqual(b.K) && a.P.AsSpan().SequenceEqual(b.P) &&
         a.R.AsSpan().SequenceEqual(b.R) && a.D.AsSpan().SequenceEqual(b.D);
 
-    /// <summary>The input as rgb8 for coloured clouds: rgb8 as it is, other colour encodings converted into a reused buffer.</summary>
-    private ReadOnlySpan<byte> Rgb8(in ImageView image, out int stride)
+    /// <summary>Where the colour of a pixel is, for coloured clouds (depth_image_proc xyzrgb reads these encodings).</summary>
+    private ColourLayout? ColourOf(in ImageView image) => image.Encoding switch
     {
-        if (image.Encoding == PixelEncoding.Rgb8) { stride = image.Step; return image.Data; }
-        stride = image.Width * 3;
-        EnsureCapacity(ref _rgb, stride * image.Height);
-        for (var y = 0; y < image.Height; y++)
-        {
-            var src = image.Row(y);
-            var dst = _rgb.AsSpan(y * stride, stride);
-            for (var x = 0; x < image.Width; x++)
-            {
-                (byte r, byte g, byte b) = image.Encoding switch
-                {
-                    PixelEncoding.Bgr8 => (src[3 * x + 2], src[3 * x + 1], src[3 * x]),
-                    PixelEncoding.Rgba8 => (src[4 * x], src[4 * x + 1], src[4 * x + 2]),
-                    PixelEncoding.Bgra8 => (src[4 * x + 2], src[4 * x + 1], src[4 * x]),
-                    PixelEncoding.Mono8 => (src[x], src[x], src[x]),
-                    PixelEncoding.Mono16 => ((byte)(Mono16(src, 2 * x, image.IsBigEndian) >> 8), (byte)(Mono16(src, 2 * x, image.IsBigEndian) >> 8), (byte)(Mono16(src, 2 * x, image.IsBigEndian) >> 8)),
-                    _ => ((byte)128, (byte)128, (byte)128), // bayer and yuv: colour clouds need a colour camera; grey keeps the geometry usable
-                };
-                dst[3 * x] = r; dst[3 * x + 1] = g; dst[3 * x + 2] = b;
-            }
-        }
-        return _rgb;
+        PixelEncoding.Rgb8 => ColourLayout.Rgb8,
+        PixelEncoding.Bgr8 => ColourLayout.Bgr8,
+        PixelEncoding.Rgba8 => ColourLayout.Rgba8,
+        PixelEncoding.Bgra8 => ColourLayout.Bgra8,
+        PixelEncoding.Mono8 => ColourLayout.Mono8,
+        _ => NoColour(image.Encoding),
+    };
+
+    private ColourLayout? NoColour(PixelEncoding encoding)
+    {
+        _log.Log("cloud_rgb", LogLevel.Warn, $"cloud_rgb: {PixelEncodings.Name(encoding)} input has no colour layout a cloud can use; points are grey");
+        return null;
     }
 
-    private static ushort Mono16(ReadOnlySpan<byte> row, int at, bool bigEndian) =>
-        bigEndian ? (ushort)(row[at] << 8 | row[at + 1]) : (ushort)(row[at] | row[at + 1] << 8);
+    /// <summary>Mid-grey for clouds whose input has no usable colour: the point layout stays the configured xyzrgb.</summary>
+    private ReadOnlySpan<byte> Grey(int pixels)
+    {
+        if (_grey.Length < pixels) { _grey = new byte[pixels]; _grey.AsSpan().Fill(128); }
+        return _grey;
+    }
 
     private bool Drop(FrameDropReason reason, string? error)
     {

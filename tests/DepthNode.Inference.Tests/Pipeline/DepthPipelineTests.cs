@@ -68,6 +68,26 @@ public class DepthPipelineTests
     }
 
     [Fact]
+    public void CloudRgb_CarriesTheInputColourOfEachPixel()
+    {
+        using var model = PipelineFixture.OpenFastDepth();
+        using var pipeline = PipelineFixture.Pipeline(model, new DepthNodeOptions { MetricSource = MetricSource.GroundPlane, CloudRgb = true });
+        var (payload, _) = PipelineFixture.StreetFrame(0);
+        Assert.True(pipeline.ProcessImage(payload, StreetScene.CameraInfoAt(0)));
+        var cloud = RosMessage.Deserialize<PointCloud2>(pipeline.Outputs.Cloud.WrittenMemory.ToArray());
+        Assert.Equal(32u, cloud.PointStep);
+        var rgbField = Assert.Single(cloud.Fields, f => f.Name == "rgb");
+        var input = RosMessage.Deserialize<Image>(payload);
+        foreach (var (u, v) in new[] { (100, 50), (621, 300), (1200, 370) })
+        {
+            var px = input.Data.Span.Slice(v * 1242 * 3 + u * 3, 3);
+            var packed = cloud.Data.Span.Slice((v * 1242 + u) * 32 + (int)rgbField.Offset, 4);
+            // PCL packs 0x00RRGGBB little-endian: blue at the lowest address.
+            Assert.Equal((px[0], px[1], px[2]), (packed[2], packed[1], packed[0]));
+        }
+    }
+
+    [Fact]
     public void SixteenBitOutput_IsMillimetresOfTheSameDepth()
     {
         using var model = PipelineFixture.OpenFastDepth();
