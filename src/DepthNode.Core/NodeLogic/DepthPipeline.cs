@@ -36,12 +36,13 @@ public sealed class DepthPipeline : IDisposable
     private readonly PointCloudBuilder _cloud;
     private readonly DepthColorizer _colorizer;
     private readonly FixedMetricScale? _fixedScale;
-    private readonly GroundPlaneAligner? _groundPlane;
     private readonly SparseDepthAligner? _sparse;
     private readonly byte[]? _frameIdOverride;
     private readonly string _metricSourceName;
 
     private float[] _prediction = [];
+    private GroundPlaneAligner? _groundPlane;
+    private int _groundPlaneHeight;
     private float[] _metric = [];
     private byte[] _grey = [];
     private CameraInfo? _cameraInfoSource;
@@ -84,8 +85,7 @@ public sealed class DepthPipeline : IDisposable
                 _fixedScale = new FixedMetricScale(new FixedScaleOptions(options.FixedScale, options.FixedShift));
                 break;
             case MetricSource.GroundPlane:
-                _groundPlane = new GroundPlaneAligner(new GroundPlaneOptions(options.CameraHeightM, options.CameraPitchRad, Smoothing: new SmoothingOptions()));
-                break;
+                break; // built for the network's output height on the first frame (GroundPlaneFor)
             case MetricSource.SparseDepth:
                 _sparse = new SparseDepthAligner(new SparseDepthOptions(Smoothing: new SmoothingOptions()));
                 break;
@@ -165,10 +165,11 @@ public sealed class DepthPipeline : IDisposable
         }
         var header = new HeaderView(inputHeader.Stamp, _frameIdOverride is null ? inputHeader.FrameIdUtf8 : _frameIdOverride);
         int w = image.Width, h = image.Height, pixels = w * h;
-        EnsureCapacity(ref _prediction, pixels);
+        var kind = _model.Card.Output.Kind;
 
         // Network.
-        long nonFinite;
+        DepthOutputView output;
+        int nonFinite;
         float inferenceMs;
         try
         {
@@ -177,61 +178,72 @@ public sealed class DepthPipeline : IDisposable
             _preprocessor.Run(image, _model.GetInputBuffer(size), size);
             var tInfer = Stopwatch.GetTimestamp();
             Diagnostics.Timings.Record(PipelineStage.Preprocess, t, tInfer);
-            var output = _model.Run();
+            output = _model.Run();
             t = Stopwatch.GetTimestamp();
             inferenceMs = (float)((t - tInfer) * 1000.0 / Stopwatch.Frequency);
             Diagnostics.Timings.Record(PipelineStage.Inference, tInfer, t);
-            var counts = _resampler.Run(output.Values, output.Width, output.Height, _prediction, w, h);
-            nonFinite = counts.NonFiniteInputs;
-            Diagnostics.Timings.Record(PipelineStage.Postprocess, t, Stopwatch.GetTimestamp());
-            if (counts.NaNOutputs == pixels)
+            nonFinite = CountNonFinite(output.Values);
+            if (nonFinite == output.Values.Length)
                 return Drop(FrameDropReason.ModelFailed, $"{_model.Card.Name}: the network output has no finite value");
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             return Drop(FrameDropReason.ModelFailed, $"{_model.Card.Name}: {e.Message}");
         }
-        var prediction = _prediction.AsSpan(0, pixels);
 
-        // Metric scale.
+        // Metric scale. The ground plane is fitted on the network output itself (its rows map linearly to image rows),
+        // so the full-resolution prediction is never materialised; sparse depth needs the camera grid.
         var tFit = Stopwatch.GetTimestamp();
         MetricFit fit;
         if (_fixedScale is not null) fit = _fixedScale.Fit;
-        else if (_groundPlane is not null) fit = _groundPlane.Fit(prediction, w, h, _camera!.Fy, _camera.Cy, _model.Card.Output.Kind);
+        else if (_options.MetricSource == MetricSource.GroundPlane)
+        {
+            var sy = (double)output.Height / h;
+            fit = GroundPlaneFor(output.Height).Fit(output.Values, output.Width, output.Height, _camera!.Fy * sy, (_camera.Cy + 0.5) * sy - 0.5, kind);
+        }
         else if (sparseDepth.Length != pixels)
             return Drop(FrameDropReason.MetricFitFailed, sparseDepth.IsEmpty
                 ? $"sparse_depth: no sparse depth received on {_options.SparseDepthTopic}"
                 : $"sparse_depth: {sparseDepth.Length} pixels for a {w}x{h} image");
-        else fit = _sparse!.Fit(prediction, sparseDepth, _model.Card.Output.Kind);
+        else
+        {
+            EnsureCapacity(ref _prediction, pixels);
+            _resampler.Run(output.Values, output.Width, output.Height, _prediction, w, h);
+            fit = _sparse!.Fit(_prediction.AsSpan(0, pixels), sparseDepth, kind);
+        }
         Diagnostics.Timings.Record(PipelineStage.MetricFit, tFit, Stopwatch.GetTimestamp());
         if (!fit.IsUsable) return Drop(FrameDropReason.MetricFitFailed, $"{_metricSourceName}: {fit}");
         LastFit = fit;
 
-        // Metric depth, straight into the outgoing depth message when it is 32FC1.
+        // Metric depth at camera resolution, straight into the outgoing depth message when it is 32FC1.
         var tOut = Stopwatch.GetTimestamp();
+        var publish32 = _options.PublishDepth && _options.DepthEncoding == "32FC1";
         Span<float> depth;
-        if (_options.PublishDepth && _options.DepthEncoding == "32FC1")
-        {
+        if (publish32)
             depth = MemoryMarshal.Cast<byte, float>(Image.WriteUpToData(Outputs.Depth, header, (uint)h, (uint)w, "32FC1", (uint)(w * 4)));
-            Outputs.HasDepth = true;
-        }
         else
         {
             EnsureCapacity(ref _metric, pixels);
             depth = _metric.AsSpan(0, pixels);
         }
-        MetricDepthConverter.Apply(prediction, _model.Card.Output.Kind, fit, depth);
-        if (_options.PublishDepth && _options.DepthEncoding == "16UC1")
+        if (_sparse is not null) MetricDepthConverter.Apply(_prediction.AsSpan(0, pixels), kind, fit, depth);
+        else _resampler.RunMetric(output.Values, output.Width, output.Height, depth, w, h, fit, kind);
+        var tEncode = Stopwatch.GetTimestamp();
+        Diagnostics.Timings.Record(PipelineStage.Postprocess, tOut, tEncode);
+        if (_options.PublishDepth && !publish32)
         {
             var mm = MemoryMarshal.Cast<byte, ushort>(Image.WriteUpToData(Outputs.Depth, header, (uint)h, (uint)w, "16UC1", (uint)(w * 2)));
             DepthEncoding.MetresToMillimetres(depth, w, h, w, mm, w);
+        }
+        if (_options.PublishDepth)
+        {
+            Outputs.Depth.Flush();
             Outputs.HasDepth = true;
         }
-        if (Outputs.HasDepth) Outputs.Depth.Flush();
         _outputCameraInfo!.Write(Outputs.CameraInfo, header);
         Outputs.CameraInfo.Flush();
         Outputs.HasCameraInfo = true;
-        Diagnostics.Timings.Record(PipelineStage.Encode, tOut, Stopwatch.GetTimestamp());
+        Diagnostics.Timings.Record(PipelineStage.Encode, tEncode, Stopwatch.GetTimestamp());
 
         if (_options.PublishCloud)
         {
@@ -325,6 +337,26 @@ public sealed class DepthPipeline : IDisposable
     {
         if (_grey.Length < pixels) { _grey = new byte[pixels]; _grey.AsSpan().Fill(128); }
         return _grey;
+    }
+
+    /// <summary>The ground-plane fitter for this output height: every row of a small output, every n-th of a large one,
+    /// so the robust fit sees a few thousand road samples whatever the network.</summary>
+    private GroundPlaneAligner GroundPlaneFor(int outputHeight)
+    {
+        if (_groundPlane is null || _groundPlaneHeight != outputHeight)
+        {
+            _groundPlane = new GroundPlaneAligner(new GroundPlaneOptions(_options.CameraHeightM, _options.CameraPitchRad,
+                Stride: Math.Max(1, outputHeight / 100), Smoothing: new SmoothingOptions()));
+            _groundPlaneHeight = outputHeight;
+        }
+        return _groundPlane;
+    }
+
+    private static int CountNonFinite(ReadOnlySpan<float> values)
+    {
+        var n = 0;
+        foreach (var v in values) if (!float.IsFinite(v)) n++;
+        return n;
     }
 
     private bool Drop(FrameDropReason reason, string? error)
