@@ -79,6 +79,28 @@ public class BagFolderTests
         Assert.Contains("wrong_rmw_test", e.Message);
     }
 
+    [Theory]
+    [InlineData("rosbag2_tests/resources/mcap/cdr_test")]
+    [InlineData("rosbag2_tests/resources/sqlite3/cdr_test")]
+    [InlineData("rosbag2_py/test/resources/mcap/convert_a")]
+    [InlineData("rosbag2_tests/resources/sqlite3/bag_with_topics_and_service_events")]
+    public void TopicAndTimeRange_SelectTheSameMessagesAsFilteringEverything(string relative)
+    {
+        var path = Rosbag2(relative.Split('/'));
+        var all = ReadAll(path);
+        var times = all.Select(m => m.Log).Distinct().Order().ToList();
+        var from = times[times.Count / 4];
+        var to = times[times.Count * 3 / 4];
+        var topic = all[all.Count / 2].Topic;
+        using var bag = BagReader.Open(path);
+        var got = bag.ReadMessages(new BagReadOptions { Topics = [topic], StartTimeNs = from, EndTimeNs = to })
+            .Select(m => (m.Topic.Name, m.LogTimeNs, Convert.ToHexString(m.Data.Span))).ToList();
+        var expected = all.Where(m => m.Topic == topic && m.Log >= from && m.Log < to).Select(m => (m.Topic, m.Log, Convert.ToHexString(m.Data))).ToList();
+        Assert.Equal(expected, got);
+        Assert.NotEmpty(bag.ReadMessages(new BagReadOptions { StartTimeNs = from, EndTimeNs = to }));
+        Assert.Empty(bag.ReadMessages(new BagReadOptions { Topics = ["/no/such/topic"] }));
+    }
+
     [Fact]
     public void EmptyBag_HasTopicsAndNoMessages()
     {
