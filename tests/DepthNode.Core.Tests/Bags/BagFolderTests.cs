@@ -102,6 +102,27 @@ public class BagFolderTests
     }
 
     [Fact]
+    public void FolderWithTruncatedMcap_ReadsWhatIsThere_AndWarns()
+    {
+        var original = Rosbag2("rosbag2_py", "test", "resources", "mcap", "convert_a");
+        var file = Directory.GetFiles(original, "*.mcap").Single();
+        var bytes = File.ReadAllBytes(file);
+        var dir = SyntheticBag.TempDir("truncated-folder");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            File.WriteAllBytes(Path.Combine(dir, "killed_0.mcap"), bytes.AsSpan(0, bytes.Length - 100).ToArray());
+            var warnings = new List<string>();
+            using var bag = BagReader.Open(dir, warnings.Add);
+            // The last 100 bytes hold the summary and footer, not messages: everything is still there.
+            Assert.Equal(ReadAll(original).Count, bag.ReadMessages().Count());
+            Assert.Contains(bag.Warnings, w => w.StartsWith("killed_0.mcap: ", StringComparison.Ordinal));
+            Assert.Equal(bag.Warnings, warnings);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void EmptyBag_HasTopicsAndNoMessages()
     {
         using var bag = BagReader.Open(Rosbag2("ros2bag", "test", "resources", "empty_bag"));

@@ -183,3 +183,42 @@ public class McapWriterReaderTests
         Assert.StartsWith("x.mcap: invalid", e.Message);
     }
 }
+
+public class BagWriterReferenceTests
+{
+    [Theory]
+    [InlineData(McapCompression.Zstd)]
+    [InlineData(McapCompression.Lz4)]
+    public void BagFolderWrittenLikeRos2BagRecord_IsReadByMcapCore(McapCompression compression)
+    {
+        var source = DepthNode.Tests.SharedData.Path("bags", "rosbag2", "rosbag2_tests", "resources", "sqlite3", "cdr_test");
+        var dir = SyntheticBag.TempDir("bagwriter-ref");
+        try
+        {
+            using (var input = BagReader.Open(source)) BagConverter.Convert(input, dir, BagStorage.Mcap, compression);
+            var file = Path.Combine(dir, Path.GetFileName(dir) + "_0.mcap");
+            var js = McapReference.Run("check", file);
+            using var original = BagReader.Open(source);
+            Assert.Equal("ros2", js.GetProperty("profile").GetString());
+            Assert.Equal(original.Info.MessageCount, js.GetProperty("indexedMessages").GetInt32());
+            foreach (var t in original.Info.Topics)
+            {
+                var c = js.GetProperty("channels").EnumerateArray().Single(x => x.GetProperty("topic").GetString() == t.Topic.Name);
+                Assert.Equal("cdr", c.GetProperty("messageEncoding").GetString());
+                Assert.Equal(t.Topic.OfferedQosProfiles, c.GetProperty("metadata").GetProperty("offered_qos_profiles").GetString());
+                var s = js.GetProperty("schemas").EnumerateArray().Single(x => x.GetProperty("id").GetInt32() == c.GetProperty("schemaId").GetInt32());
+                Assert.Equal(t.Topic.Type, s.GetProperty("name").GetString());
+                Assert.Equal(t.Topic.MessageDefinition, s.GetProperty("data").GetString());
+                Assert.Equal(t.MessageCount, js.GetProperty("perTopic").GetProperty(t.Topic.Name).GetInt32());
+            }
+            // The rosbag2 metadata record carries the same document as metadata.yaml, as rosbag2 writes it.
+            var record = js.GetProperty("metadata").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "rosbag2");
+            var yaml = record.GetProperty("metadata").GetProperty("serialized_metadata").GetString()!;
+            Assert.Equal(File.ReadAllText(Path.Combine(dir, "metadata.yaml")), yaml);
+            var md = BagMetadata.Parse(yaml);
+            Assert.Equal((9, "mcap", original.Info.MessageCount), (md.Version, md.StorageIdentifier, md.MessageCount));
+            Assert.Equal([Path.GetFileName(file)], md.RelativeFilePaths);
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+    }
+}
