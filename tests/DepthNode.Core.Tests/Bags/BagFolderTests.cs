@@ -122,6 +122,41 @@ public class BagFolderTests
         finally { Directory.Delete(dir, true); }
     }
 
+    [Theory]
+    [InlineData("FILE")]
+    [InlineData("MESSAGE")]
+    public void ZstdCompressedBag_FileAndMessageModes_ReadBackTheOriginalPayloads(string mode)
+    {
+        var messages = SyntheticBag.Messages(60, seed: 8);
+        var dir = SyntheticBag.TempDir("zstd-" + mode);
+        try
+        {
+            using (var w = BagWriter.Create(dir, BagStorage.Sqlite3))
+            using (var zstd = new ZstdSharp.Compressor(3))
+            {
+                foreach (var t in SyntheticBag.Topics) w.AddTopic(t);
+                foreach (var m in messages) w.Write(m.Topic, m.LogTime, m.PublishTime, mode == "MESSAGE" ? zstd.Wrap(m.Data).ToArray() : m.Data);
+            }
+            var name = Path.GetFileName(dir) + "_0.db3";
+            var md = BagMetadata.Load(Path.Combine(dir, "metadata.yaml")) with { CompressionFormat = "zstd", CompressionMode = mode };
+            if (mode == "FILE")
+            {
+                // As rosbag2 does on split/close: the storage file becomes <name>.zstd, one zstd stream.
+                using (var input = File.OpenRead(Path.Combine(dir, name)))
+                using (var file = File.Create(Path.Combine(dir, name + ".zstd")))
+                using (var output = new ZstdSharp.CompressionStream(file))
+                    input.CopyTo(output);
+                File.Delete(Path.Combine(dir, name));
+                md = md with { RelativeFilePaths = [name + ".zstd"] };
+            }
+            File.WriteAllText(Path.Combine(dir, "metadata.yaml"), md.ToYaml());
+            using var bag = BagReader.Open(dir);
+            Assert.Equal("zstd", bag.Info.Compression);
+            Assert.Equal(SyntheticBag.InLogTimeOrder(messages).Select(m => m.Data), bag.ReadMessages().Select(m => m.Data.ToArray()));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     [Fact]
     public void EmptyBag_HasTopicsAndNoMessages()
     {
