@@ -79,6 +79,84 @@ public class BagFolderTests
         Assert.Contains("wrong_rmw_test", e.Message);
     }
 
+    [Theory]
+    [InlineData("rosbag2_tests/resources/mcap/cdr_test")]
+    [InlineData("rosbag2_tests/resources/sqlite3/cdr_test")]
+    [InlineData("rosbag2_py/test/resources/mcap/convert_a")]
+    [InlineData("rosbag2_tests/resources/sqlite3/bag_with_topics_and_service_events")]
+    public void TopicAndTimeRange_SelectTheSameMessagesAsFilteringEverything(string relative)
+    {
+        var path = Rosbag2(relative.Split('/'));
+        var all = ReadAll(path);
+        var times = all.Select(m => m.Log).Distinct().Order().ToList();
+        var from = times[times.Count / 4];
+        var to = times[times.Count * 3 / 4];
+        var topic = all[all.Count / 2].Topic;
+        using var bag = BagReader.Open(path);
+        var got = bag.ReadMessages(new BagReadOptions { Topics = [topic], StartTimeNs = from, EndTimeNs = to })
+            .Select(m => (m.Topic.Name, m.LogTimeNs, Convert.ToHexString(m.Data.Span))).ToList();
+        var expected = all.Where(m => m.Topic == topic && m.Log >= from && m.Log < to).Select(m => (m.Topic, m.Log, Convert.ToHexString(m.Data))).ToList();
+        Assert.Equal(expected, got);
+        Assert.NotEmpty(bag.ReadMessages(new BagReadOptions { StartTimeNs = from, EndTimeNs = to }));
+        Assert.Empty(bag.ReadMessages(new BagReadOptions { Topics = ["/no/such/topic"] }));
+    }
+
+    [Fact]
+    public void FolderWithTruncatedMcap_ReadsWhatIsThere_AndWarns()
+    {
+        var original = Rosbag2("rosbag2_py", "test", "resources", "mcap", "convert_a");
+        var file = Directory.GetFiles(original, "*.mcap").Single();
+        var bytes = File.ReadAllBytes(file);
+        var dir = SyntheticBag.TempDir("truncated-folder");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            File.WriteAllBytes(Path.Combine(dir, "killed_0.mcap"), bytes.AsSpan(0, bytes.Length - 100).ToArray());
+            var warnings = new List<string>();
+            using var bag = BagReader.Open(dir, warnings.Add);
+            // The last 100 bytes hold the summary and footer, not messages: everything is still there.
+            Assert.Equal(ReadAll(original).Count, bag.ReadMessages().Count());
+            Assert.Contains(bag.Warnings, w => w.StartsWith("killed_0.mcap: ", StringComparison.Ordinal));
+            Assert.Equal(bag.Warnings, warnings);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Theory]
+    [InlineData("FILE")]
+    [InlineData("MESSAGE")]
+    public void ZstdCompressedBag_FileAndMessageModes_ReadBackTheOriginalPayloads(string mode)
+    {
+        var messages = SyntheticBag.Messages(60, seed: 8);
+        var dir = SyntheticBag.TempDir("zstd-" + mode);
+        try
+        {
+            using (var w = BagWriter.Create(dir, BagStorage.Sqlite3))
+            using (var zstd = new ZstdSharp.Compressor(3))
+            {
+                foreach (var t in SyntheticBag.Topics) w.AddTopic(t);
+                foreach (var m in messages) w.Write(m.Topic, m.LogTime, m.PublishTime, mode == "MESSAGE" ? zstd.Wrap(m.Data).ToArray() : m.Data);
+            }
+            var name = Path.GetFileName(dir) + "_0.db3";
+            var md = BagMetadata.Load(Path.Combine(dir, "metadata.yaml")) with { CompressionFormat = "zstd", CompressionMode = mode };
+            if (mode == "FILE")
+            {
+                // As rosbag2 does on split/close: the storage file becomes <name>.zstd, one zstd stream.
+                using (var input = File.OpenRead(Path.Combine(dir, name)))
+                using (var file = File.Create(Path.Combine(dir, name + ".zstd")))
+                using (var output = new ZstdSharp.CompressionStream(file))
+                    input.CopyTo(output);
+                File.Delete(Path.Combine(dir, name));
+                md = md with { RelativeFilePaths = [name + ".zstd"] };
+            }
+            File.WriteAllText(Path.Combine(dir, "metadata.yaml"), md.ToYaml());
+            using var bag = BagReader.Open(dir);
+            Assert.Equal("zstd", bag.Info.Compression);
+            Assert.Equal(SyntheticBag.InLogTimeOrder(messages).Select(m => m.Data), bag.ReadMessages().Select(m => m.Data.ToArray()));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     [Fact]
     public void EmptyBag_HasTopicsAndNoMessages()
     {

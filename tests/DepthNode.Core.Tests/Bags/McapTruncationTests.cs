@@ -88,8 +88,8 @@ public class McapTruncationTests
         Assert.Equal(messages.Count, ready.Count);
         var rng = new Random(4);
         var cuts = new SortedSet<long> { 0, 3, 8, 9, 20, file.Length - 1, file.Length - 30 };
-        foreach (var b in bounds) { cuts.Add(b); cuts.Add(b + 1); cuts.Add(b - 1); cuts.Add(b + 10); }
-        for (var i = 0; i < 200; i++) cuts.Add(rng.NextInt64(0, file.Length));
+        foreach (var b in bounds) { cuts.Add(b); cuts.Add(b + 1); cuts.Add(b - 1); }
+        for (var i = 0; i < 100; i++) cuts.Add(rng.NextInt64(0, file.Length));
         foreach (var cut in cuts.Where(c => c >= 0 && c < file.Length))
         {
             var prefix = new MemoryStream(file, 0, (int)cut, writable: false);

@@ -81,7 +81,9 @@ public sealed class SqliteBagFile : IDisposable
         {
             using var cmd = new SqliteCommand("SELECT topic_type, encoding, encoded_message_definition FROM message_definitions", _db);
             using var r = cmd.ExecuteReader();
-            while (r.Read()) definitions[r.GetString(0)] = (r.GetString(1), r.GetString(2));
+            // rosbag2 stores encoding "unknown" with empty text when it had no definition; MCAP says "" for that.
+            while (r.Read())
+                definitions[r.GetString(0)] = (r.GetString(1) == "unknown" && r.GetString(2).Length == 0 ? "" : r.GetString(1), r.GetString(2));
         }
         var qos = HasColumn("topics", "offered_qos_profiles");
         var hash = HasColumn("topics", "type_description_hash");
