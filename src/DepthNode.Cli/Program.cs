@@ -9,10 +9,10 @@ public static class Program
     public static IReadOnlyList<ICommand> Commands { get; } =
     [
         new DoctorCommand(),
-        new BagCommand(),
-        new EvalCommand(),
         new RunCommand(),
+        new EvalCommand(),
         new BenchCommand(),
+        new BagCommand(),
         new Kitti2BagCommand(),
     ];
 
