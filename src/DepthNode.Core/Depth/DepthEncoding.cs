@@ -27,7 +27,7 @@ public enum FarDepthPolicy
 /// Millimetres → metres multiplies by 0.001f (within 1e-7 relative of exact; every uint16 still round-trips) and turns
 /// 0 into NaN, as depth_image_proc's ConvertMetric does.
 /// </summary>
-public static class DepthEncoding
+public static partial class DepthEncoding
 {
     public const string Metres32F = "32FC1";
     public const string Millimetres16U = "16UC1";
