@@ -208,10 +208,14 @@ public sealed class PointCloudBuilder
                 $"point cloud: {name} holds {length} elements, a {width}x{height} image with row stride {rowStride} needs more");
     }
 
+    // Row kernels are AggressiveOptimization: compiled fully optimized once, as the other per-frame kernels (DepthEncoding,
+    // DepthColorizer) must be to avoid a slower profile-guided rejit.
+
     // Invalid when NaN, ≤ 0, +Inf, or outside [min, max]: NaN fails both comparisons.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool InRange(float z, float min, float max) => z >= min && z <= max;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int XyzRow(ReadOnlySpan<float> depthRow, ReadOnlySpan<float> xOverZ, int firstColumn, float ry, int stride,
         float min, float max, Span<byte> outRow)
     {
@@ -251,6 +255,7 @@ public sealed class PointCloudBuilder
             Avx.Shuffle(xyHigh, z0High, 0x44), Avx.Shuffle(xyHigh, z0High, 0xEE), valid);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int XyzRowAvx(ReadOnlySpan<float> depthRow, ReadOnlySpan<float> xOverZ, float ry, float min, float max,
         Span<byte> outRow)
     {
@@ -273,6 +278,7 @@ public sealed class PointCloudBuilder
         return valid + XyzRow(depthRow, xOverZ, i, ry, 1, min, max, outRow);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int XyzRgbRowAvx(ReadOnlySpan<float> depthRow, ReadOnlySpan<float> xOverZ, float ry, float min, float max,
         ReadOnlySpan<byte> rgbRow, ColourLayout layout, Span<byte> outRow)
     {
@@ -312,6 +318,7 @@ public sealed class PointCloudBuilder
         return Vector128.CreateScalar(packed).AsSingle();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int XyzRgbRow(ReadOnlySpan<float> depthRow, ReadOnlySpan<float> xOverZ, int firstColumn, float ry, int stride,
         float min, float max, ReadOnlySpan<byte> rgbRow, ColourLayout layout, Span<byte> outRow)
     {
