@@ -287,25 +287,54 @@ public sealed class PointCloudBuilder
         ref var px = ref MemoryMarshal.GetReference(rgbRow);
         ref var dst = ref MemoryMarshal.GetReference(outRow);
         var (vry, vmin, vmax) = (Vector256.Create(ry), Vector256.Create(min), Vector256.Create(max));
+        var shuffle = PackingShuffle(layout);
+        var bpp = layout.BytesPerPixel;
+        var zero = Vector256<float>.Zero;
         var valid = 0;
         var i = 0;
-        for (; i <= xOverZ.Length - 8; i += 8)
+        // Colour for four pixels comes from one 16-byte load; stop while both loads stay inside the row.
+        for (; i <= xOverZ.Length - 8 && (i + 4) * bpp + 16 <= rgbRow.Length; i += 8)
         {
             var (p04, p15, p26, p37, n) = EightPoints(ref zs, ref rx, i, vry, vmin, vmax);
             valid += n;
-            ref var o = ref Unsafe.As<byte, float>(ref Unsafe.Add(ref dst, i * XyzRgbPointStep));
-            ref var c = ref Unsafe.Add(ref px, i * layout.BytesPerPixel);
+            ref var c = ref Unsafe.Add(ref px, i * bpp);
+            var rgb = Vector256.Create(
+                Ssse3.Shuffle(Vector128.LoadUnsafe(ref c), shuffle),
+                Ssse3.Shuffle(Vector128.LoadUnsafe(ref Unsafe.Add(ref c, 4 * bpp)), shuffle)).AsSingle(); // c0..c3 | c4..c7
+            var cLow = Avx.UnpackLow(rgb, zero);    // c0 0 c1 0 | c4 0 c5 0
+            var cHigh = Avx.UnpackHigh(rgb, zero);  // c2 0 c3 0 | c6 0 c7 0
+            var c04 = Avx.Shuffle(cLow, zero, 0x04);   // c0 0 0 0 | c4 0 0 0
+            var c15 = Avx.Shuffle(cLow, zero, 0x0E);
+            var c26 = Avx.Shuffle(cHigh, zero, 0x04);
+            var c37 = Avx.Shuffle(cHigh, zero, 0x0E);
             // One 32-byte store per record: (x, y, z, 0 | rgb, 0, 0, 0).
-            Vector256.Create(p04.GetLower(), Packed(ref c, 0, layout)).StoreUnsafe(ref o);
-            Vector256.Create(p15.GetLower(), Packed(ref c, 1, layout)).StoreUnsafe(ref o, 8);
-            Vector256.Create(p26.GetLower(), Packed(ref c, 2, layout)).StoreUnsafe(ref o, 16);
-            Vector256.Create(p37.GetLower(), Packed(ref c, 3, layout)).StoreUnsafe(ref o, 24);
-            Vector256.Create(p04.GetUpper(), Packed(ref c, 4, layout)).StoreUnsafe(ref o, 32);
-            Vector256.Create(p15.GetUpper(), Packed(ref c, 5, layout)).StoreUnsafe(ref o, 40);
-            Vector256.Create(p26.GetUpper(), Packed(ref c, 6, layout)).StoreUnsafe(ref o, 48);
-            Vector256.Create(p37.GetUpper(), Packed(ref c, 7, layout)).StoreUnsafe(ref o, 56);
+            ref var o = ref Unsafe.As<byte, float>(ref Unsafe.Add(ref dst, i * XyzRgbPointStep));
+            Avx.Permute2x128(p04, c04, 0x20).StoreUnsafe(ref o);
+            Avx.Permute2x128(p15, c15, 0x20).StoreUnsafe(ref o, 8);
+            Avx.Permute2x128(p26, c26, 0x20).StoreUnsafe(ref o, 16);
+            Avx.Permute2x128(p37, c37, 0x20).StoreUnsafe(ref o, 24);
+            Avx.Permute2x128(p04, c04, 0x31).StoreUnsafe(ref o, 32);
+            Avx.Permute2x128(p15, c15, 0x31).StoreUnsafe(ref o, 40);
+            Avx.Permute2x128(p26, c26, 0x31).StoreUnsafe(ref o, 48);
+            Avx.Permute2x128(p37, c37, 0x31).StoreUnsafe(ref o, 56);
         }
         return valid + XyzRgbRow(depthRow, xOverZ, i, ry, 1, min, max, rgbRow, layout, outRow);
+    }
+
+    // pshufb control turning four pixels of any ColourLayout into four little-endian 0x00RRGGBB words
+    // (0x80 writes a zero byte).
+    private static Vector128<byte> PackingShuffle(ColourLayout layout)
+    {
+        Span<byte> control = stackalloc byte[16];
+        for (var k = 0; k < 4; k++)
+        {
+            var pixel = k * layout.BytesPerPixel;
+            control[4 * k] = (byte)(pixel + layout.Blue);
+            control[4 * k + 1] = (byte)(pixel + layout.Green);
+            control[4 * k + 2] = (byte)(pixel + layout.Red);
+            control[4 * k + 3] = 0x80;
+        }
+        return Vector128.Create((ReadOnlySpan<byte>)control);
     }
 
     // rgb as PCL packs it: a little-endian 0x00RRGGBB in a float's bytes (B at the lowest address, then G, R, and a
