@@ -56,7 +56,7 @@ public sealed class DepthColorizer
     }
 
     /// <summary>
-    /// Turbo at <paramref name="t"/> ∈ [0, 1] as linear-in-display (sRGB) floats: a degree-5 polynomial per channel
+    /// Turbo at <paramref name="t"/> ∈ [0, 1] as sRGB values in 0..1: a degree-5 polynomial per channel
     /// in Horner form, with the published coefficients.
     /// </summary>
     public static (double R, double G, double B) TurboPolynomial(double t)
