@@ -56,7 +56,7 @@ public sealed class DepthColorizer
     }
 
     /// <summary>
-    /// Turbo at <paramref name="t"/> ∈ [0, 1] as linear-in-display (sRGB) floats: a degree-5 polynomial per channel
+    /// Turbo at <paramref name="t"/> ∈ [0, 1] as sRGB values in 0..1: a degree-5 polynomial per channel
     /// in Horner form, with the published coefficients.
     /// </summary>
     public static (double R, double G, double B) TurboPolynomial(double t)
@@ -124,6 +124,8 @@ public sealed class DepthColorizer
         return words;
     }
 
+    // Fully optimized once (no profile-guided rejit, which measured ~2× slower on this loop under BenchmarkDotNet).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ColorizeRow(ReadOnlySpan<float> src, Span<byte> dst, float a, float c, bool inverse)
     {
         ref var words = ref MemoryMarshal.GetArrayDataReference(s_turboWords);
@@ -169,6 +171,7 @@ public sealed class DepthColorizer
     // 1..5000 m in 4096 bins is 0.4 % per bin, where linear bins would be 1.2 m wide and swallow the near range.
     // Large images are sampled every fourth row: percentiles of ~100 k depths are as good as of 466 k, at a quarter
     // of the cost.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private (float Min, float Max) AutoRange(ReadOnlySpan<float> depth, int rowStride, int width, int height)
     {
         var rowStep = (long)width * height >= 1 << 16 ? 4 : 1;

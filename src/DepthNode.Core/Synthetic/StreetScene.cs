@@ -14,7 +14,7 @@ public readonly record struct SceneBox(double MinX, double MinY, double MinZ, do
 /// is exact (to float rounding), not re-derived. Nothing hit closer than <see cref="FarLimit"/> is sky: NaN depth.
 /// Deterministic: textures come from an integer hash, not a random generator.
 /// </summary>
-public sealed class StreetScene
+public static class StreetScene
 {
     public const int Width = 1242, Height = 375;
     public const double Focal = 721.5, PrincipalX = 609.5, PrincipalY = 172.8;
@@ -53,7 +53,7 @@ public sealed class StreetScene
     {
         var block = (int)Math.Floor(worldZ / 14.0);
         var h = Hash(block, side);
-        return h % 7 == 0 ? 0 : 6 + h % 13; // every seventh lot is an alley
+        return h % 7 == 0 ? 0 : 6 + h % 13; // about one lot in seven is an alley
     }
 
     public static Header HeaderAt(int frame) => new(RosTime.FromNanoseconds(1_700_000_000_000_000_000 + frame * FramePeriodNs), FrameId);

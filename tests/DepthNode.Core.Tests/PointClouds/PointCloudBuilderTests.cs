@@ -296,6 +296,21 @@ public class PointCloudBuilderTests
     }
 
     [Fact]
+    public void Build_AfterRejectedFrames_NextFrameWorks()
+    {
+        // As depth_image_proc's xyzrgb regression test (mismatched sizes, then a valid triplet): bad frames are
+        // rejected with an error and leave the builder usable.
+        var (rgb, depth) = AnalyticStreet.Render(0);
+        var builder = StreetBuilder(new PointCloudOptions { Rgb = true });
+        var data = new byte[builder.Layout.ByteCount];
+        Assert.Throws<ArgumentException>(() => builder.Build(depth, 640, 480, 640, rgb, 640 * 3, data));
+        Assert.Throws<ArgumentException>(() => builder.Build(depth, W, H, W, rgb.AsSpan(0, 100), W * 3, data));
+        Assert.Throws<ArgumentException>(() => builder.Build(depth, W, H, W, rgb, W * 3, ColourLayout.Rgb8 with { Red = 5 }, data));
+        var result = builder.Build(depth, W, H, W, rgb, W * 3, data);
+        Assert.True(result.ValidPoints > W * H / 2);
+    }
+
+    [Fact]
     public void SetCamera_RebuildsRayTableOnlyWhenCameraChanges()
     {
         var builder = StreetBuilder();
