@@ -46,6 +46,8 @@ public sealed class DepthOutputResampler
             kind == Inference.DepthOutputKind.RelativeDisparity, minDepth, maxDepth);
     }
 
+    // Per-frame kernel: fully optimised from the first call (tiered PGO was seen to re-jit such loops slower).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private ResampleCounts Resample(ReadOnlySpan<float> source, int sourceWidth, int sourceHeight, Span<float> destination, int width, int height,
         float scale, float shift, bool reciprocal, float minDepth, float maxDepth)
     {
@@ -93,7 +95,8 @@ public sealed class DepthOutputResampler
         return new ResampleCounts(nonFinite, nan);
     }
 
-    private static int CountNonFinite(ReadOnlySpan<float> values)
+    /// <summary>NaN and ±Inf values in a network output.</summary>
+    public static int CountNonFinite(ReadOnlySpan<float> values)
     {
         var n = 0;
         foreach (var v in values) if (!float.IsFinite(v)) n++;

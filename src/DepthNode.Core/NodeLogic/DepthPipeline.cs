@@ -182,7 +182,7 @@ public sealed class DepthPipeline : IDisposable
             t = Stopwatch.GetTimestamp();
             inferenceMs = (float)((t - tInfer) * 1000.0 / Stopwatch.Frequency);
             Diagnostics.Timings.Record(PipelineStage.Inference, tInfer, t);
-            nonFinite = CountNonFinite(output.Values);
+            nonFinite = DepthOutputResampler.CountNonFinite(output.Values);
             if (nonFinite == output.Values.Length)
                 return Drop(FrameDropReason.ModelFailed, $"{_model.Card.Name}: the network output has no finite value");
         }
@@ -350,13 +350,6 @@ public sealed class DepthPipeline : IDisposable
             _groundPlaneHeight = outputHeight;
         }
         return _groundPlane;
-    }
-
-    private static int CountNonFinite(ReadOnlySpan<float> values)
-    {
-        var n = 0;
-        foreach (var v in values) if (!float.IsFinite(v)) n++;
-        return n;
     }
 
     private bool Drop(FrameDropReason reason, string? error)
