@@ -53,7 +53,7 @@ public class PointCloudBenchmarks
         _bgr = new Mat(H, W, MatType.CV_8UC3);
         _mm = new Mat(H, W, MatType.CV_16UC1);
         _m = new Mat(H, W, MatType.CV_32FC1);
-        DepthEncoding.MetresToMillimetres(_depth, W, _millimetres, W, W, H);
+        DepthEncoding.MetresToMillimetres(_depth, W, H, W, _millimetres, W);
     }
 
     [GlobalCleanup]
@@ -66,10 +66,10 @@ public class PointCloudBenchmarks
     public void OpenCvReprojectImageTo3D() => Cv2.ReprojectImageTo3D(_disparity, _xyzMat, _q, false, MatType.CV_32F);
 
     [Benchmark, BenchmarkCategory("PointCloud")]
-    public int PointCloudXyz() => _xyz.Build(_depth, W, _cloud).ValidPoints;
+    public int PointCloudXyz() => _xyz.Build(_depth, W, H, W, _cloud).ValidPoints;
 
     [Benchmark, BenchmarkCategory("PointCloud")]
-    public int PointCloudXyzRgb() => _xyzRgb.Build(_depth, W, _rgb, W * 3, _cloud).ValidPoints;
+    public int PointCloudXyzRgb() => _xyzRgb.Build(_depth, W, H, W, _rgb, W * 3, _cloud).ValidPoints;
 
     [Benchmark(Baseline = true), BenchmarkCategory("Colourise")]
     public void OpenCvScaleAndApplyColorMap()
@@ -79,20 +79,20 @@ public class PointCloudBenchmarks
     }
 
     [Benchmark, BenchmarkCategory("Colourise")]
-    public float ColouriseFixedRange() => _fixedColour.Colorize(_depth, W, W, H, _colour, W * 3).Max;
+    public float ColouriseFixedRange() => _fixedColour.Colorize(_depth, W, H, W, _colour, W * 3).Max;
 
     [Benchmark, BenchmarkCategory("Colourise")]
-    public float ColouriseAutoRange() => _autoColour.Colorize(_depth, W, W, H, _colour, W * 3).Max;
+    public float ColouriseAutoRange() => _autoColour.Colorize(_depth, W, H, W, _colour, W * 3).Max;
 
     [Benchmark(Baseline = true), BenchmarkCategory("To16UC1")]
     public void OpenCvConvertTo16U() => _depthMat.ConvertTo(_mm, MatType.CV_16UC1, 1000);
 
     [Benchmark, BenchmarkCategory("To16UC1")]
-    public void MetresToMillimetres() => DepthEncoding.MetresToMillimetres(_depth, W, _millimetres, W, W, H);
+    public void MetresToMillimetres() => DepthEncoding.MetresToMillimetres(_depth, W, H, W, _millimetres, W);
 
     [Benchmark(Baseline = true), BenchmarkCategory("From16UC1")]
     public void OpenCvConvertTo32F() => _mm.ConvertTo(_m, MatType.CV_32FC1, 0.001);
 
     [Benchmark, BenchmarkCategory("From16UC1")]
-    public void MillimetresToMetres() => DepthEncoding.MillimetresToMetres(_millimetres, W, _metres, W, W, H);
+    public void MillimetresToMetres() => DepthEncoding.MillimetresToMetres(_millimetres, W, H, W, _metres, W);
 }

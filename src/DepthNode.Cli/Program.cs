@@ -9,8 +9,11 @@ public static class Program
     public static IReadOnlyList<ICommand> Commands { get; } =
     [
         new DoctorCommand(),
-        new BagCommand(),
+        new RunCommand(),
         new EvalCommand(),
+        new BenchCommand(),
+        new BagCommand(),
+        new Kitti2BagCommand(),
     ];
 
     public static int Main(string[] args) => new CommandRunner("depthnode", Commands).Run(args, Console.Out, Console.Error);

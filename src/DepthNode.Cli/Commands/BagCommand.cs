@@ -13,23 +13,25 @@ namespace DepthNode.Cli.Commands;
 public sealed class BagCommand : ICommand, IHasValueOptions
 {
     public string Name => "bag";
-    public string Summary => "rosbag2 tools: info, convert, recover";
+    public string Summary => "rosbag2 tools: info, echo, convert, recover";
     public string Usage =>
         "bag info <bag> [--json]\n" +
+        "       " + BagEcho.Usage + "\n" +
         "       bag convert <in> <out> [--storage mcap|sqlite3] [--compression none|zstd|lz4]\n" +
         "       bag recover <in.mcap> <out> [--compression none|zstd|lz4]   (out: a bag folder, or a file ending in .mcap)";
-    public IReadOnlyCollection<string> ValueOptions => ["storage", "compression"];
+    public IReadOnlyCollection<string> ValueOptions => ["storage", "compression", "topic", "limit"];
 
     private static readonly Dictionary<string, Func<Arguments, TextWriter, TextWriter, int>> SubCommands = new(StringComparer.Ordinal)
     {
         ["info"] = Info,
+        ["echo"] = BagEcho.Run,
         ["convert"] = Convert,
         ["recover"] = Recover,
     };
 
     public int Run(Arguments args, TextWriter stdout, TextWriter stderr)
     {
-        var sub = args.Positional(0, "info|convert|recover");
+        var sub = args.Positional(0, "info|echo|convert|recover");
         if (!SubCommands.TryGetValue(sub, out var run))
             throw new CliException($"unknown sub-command '{sub}' (expected one of: {string.Join(", ", SubCommands.Keys)})", 2);
         return run(args, stdout, stderr);
@@ -45,7 +47,7 @@ public sealed class BagCommand : ICommand, IHasValueOptions
         using var bag = BagReader.Open(path, w => stderr.WriteLine($"warning: {w}"));
         var info = bag.Info;
         if (json) WriteJson(info, stdout);
-        else WriteText(info, stdout);
+        else WriteText(info, BagSize(path, info), stdout);
         return 0;
     }
 
@@ -79,12 +81,19 @@ public sealed class BagCommand : ICommand, IHasValueOptions
         stdout.WriteLine(System.Text.Encoding.UTF8.GetString(ms.ToArray()));
     }
 
-    private static void WriteText(BagInfo info, TextWriter o)
+    private static long BagSize(string path, BagInfo info)
+    {
+        var folder = Directory.Exists(path) ? path : Path.GetDirectoryName(Path.GetFullPath(path))!;
+        return info.Files.Sum(f => new FileInfo(Path.Combine(folder, f)).Length);
+    }
+
+    private static void WriteText(BagInfo info, long size, TextWriter o)
     {
         static string Time(long ns) =>
             DateTimeOffset.FromUnixTimeMilliseconds(Math.Max(0, ns / 1_000_000)).UtcDateTime.ToString("MMM d yyyy HH:mm:ss.fff", CultureInfo.InvariantCulture)
             + $" UTC ({ns / 1_000_000_000}.{Math.Abs(ns % 1_000_000_000):D9})";
         o.WriteLine($"Files:             {string.Join("\n                   ", info.Files)}");
+        o.WriteLine($"Bag size:          {(size / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture)} MiB ({size} bytes)");
         o.WriteLine($"Storage id:        {info.StorageId}");
         if (info.MetadataVersion > 0) o.WriteLine($"Metadata version:  {info.MetadataVersion}");
         o.WriteLine($"Compression:       {(info.Compression.Length == 0 ? "none" : info.Compression)}");
@@ -120,16 +129,7 @@ public sealed class BagCommand : ICommand, IHasValueOptions
         };
         if (storage == BagStorage.Sqlite3 && compression != McapCompression.None)
             throw new CliException("--compression applies to --storage mcap only", 2);
-        long n = 0;
-        using (var writer = BagWriter.Create(output, storage, compression))
-        {
-            foreach (var t in bag.Info.Topics) writer.AddTopic(t.Topic);
-            foreach (var m in bag.ReadMessages())
-            {
-                writer.Write(m.Topic.Name, m.LogTimeNs, m.PublishTimeNs, m.Data.Span);
-                n++;
-            }
-        }
+        var n = BagConverter.Convert(bag, output, storage, compression);
         stdout.WriteLine($"converted {n} messages on {bag.Info.Topics.Count} topics: {input} ({bag.Info.StorageId}) -> {output} ({(storage == BagStorage.Mcap ? "mcap" : "sqlite3")}{(compression == McapCompression.None ? "" : ", " + compression.ToString().ToLowerInvariant())})");
         return 0;
     }

@@ -28,6 +28,7 @@ public sealed class BagReader : IBagReader
     {
         var files = new List<IBagFile>();
         BagMetadata? metadata = null;
+        DirectoryInfo? tempDir = null;
         var warnings = new List<string>();
         void Warn(string w) { if (!warnings.Contains(w)) { warnings.Add(w); onWarning?.Invoke(w); } }
         try
@@ -39,14 +40,25 @@ public sealed class BagReader : IBagReader
                 if (File.Exists(yaml))
                 {
                     metadata = BagMetadata.Load(yaml);
-                    if (metadata.CompressionMode.Length > 0)
-                        throw new BagFormatException($"{yaml}: compression_mode '{metadata.CompressionMode}' ({metadata.CompressionFormat}) is not supported; decompress the bag with `ros2 bag convert` first");
+                    if (metadata.CompressionMode.Length > 0 && (metadata.CompressionFormat != "zstd" || metadata.CompressionMode is not ("FILE" or "MESSAGE")))
+                        throw new BagFormatException($"{yaml}: compression_mode '{metadata.CompressionMode}' with format '{metadata.CompressionFormat}' is not supported (supported: FILE or MESSAGE with zstd)");
                     paths = metadata.RelativeFilePaths.Select(p => Resolve(path, p)).ToList();
                     if (paths.Count == 0) paths = StorageFilesIn(path);
                 }
                 else paths = StorageFilesIn(path);
                 if (paths.Count == 0) throw new BagFormatException($"{path}: no metadata.yaml and no .mcap or .db3 files: not a bag folder");
-                foreach (var p in paths) files.Add(OpenFile(p, metadata?.StorageIdentifier, Warn));
+                foreach (var p in paths)
+                {
+                    var storagePath = p;
+                    if (metadata?.CompressionMode == "FILE" && p.EndsWith(".zstd", StringComparison.Ordinal))
+                    {
+                        // rosbag2 FILE mode: each storage file is one zstd stream; readers work on a decompressed copy.
+                        tempDir ??= Directory.CreateTempSubdirectory("depthnode-bag-");
+                        storagePath = Path.Combine(tempDir.FullName, Path.GetFileName(p)[..^".zstd".Length]);
+                        DecompressFile(p, storagePath);
+                    }
+                    files.Add(OpenFile(storagePath, metadata?.StorageIdentifier, Warn));
+                }
             }
             else if (File.Exists(path)) files.Add(OpenFile(path, null, Warn));
             else throw new BagFormatException($"{path}: no such bag folder or file");
@@ -54,9 +66,10 @@ public sealed class BagReader : IBagReader
         catch
         {
             foreach (var f in files) f.Dispose();
+            tempDir?.Delete(true);
             throw;
         }
-        var reader = new BagReader(path, files, metadata);
+        var reader = new BagReader(path, files, metadata) { _tempDir = tempDir };
         reader._warnings.AddRange(warnings);
         reader._onWarning = w => { if (!reader._warnings.Contains(w)) { reader._warnings.Add(w); onWarning?.Invoke(w); } };
         return reader;
@@ -113,6 +126,7 @@ public sealed class BagReader : IBagReader
                 counts[t.Topic.Name] = counts.GetValueOrDefault(t.Topic.Name) + t.MessageCount;
             }
             if (n > 0) { start = Math.Min(start, s); end = Math.Max(end, e); total += n; }
+            foreach (var name in topicOrder) topics[name] = WithMetadataFormat(topics[name]);
             foreach (var w in f.Warnings) _onWarning?.Invoke(w);
         }
         // Topics metadata.yaml lists but no storage file carries (possible for sqlite bags) still belong to the bag.
@@ -134,13 +148,41 @@ public sealed class BagReader : IBagReader
             _metadata?.RosDistro ?? "");
     }
 
+    private readonly Dictionary<TopicInfo, TopicInfo> _formatOverrides = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>
+    /// rosbag2 takes a topic's serialization format from metadata.yaml when there is one (the storage file may say
+    /// otherwise, as in the <c>wrong_rmw_test</c> bags); so do we.
+    /// </summary>
+    private TopicInfo WithMetadataFormat(TopicInfo t)
+    {
+        if (_metadata is null) return t;
+        return _formatOverrides.TryGetValue(t, out var o) ? o : AddFormatOverride(t, _metadata);
+    }
+
+    // Apart from the lookup so the lambda's closure is not allocated on every call of the hot path.
+    private TopicInfo AddFormatOverride(TopicInfo t, BagMetadata metadata)
+    {
+        var listed = metadata.Topics.FirstOrDefault(x => x.Topic.Name == t.Name)?.Topic.SerializationFormat;
+        var o = listed is { Length: > 0 } && listed != t.SerializationFormat ? t with { SerializationFormat = listed } : t;
+        _formatOverrides[t] = o;
+        return o;
+    }
+
     public IEnumerable<BagMessage> ReadMessages(BagReadOptions? options = null)
     {
         options ??= new BagReadOptions();
         if (options.RequireCdr)
             foreach (var t in Info.Topics)
                 if (options.Includes(t.Topic.Name) && !t.Topic.IsCdr) throw NotCdr(t.Topic);
-        return options.RequireCdr ? CheckCdr(Merge(options)) : Merge(options);
+        var messages = _metadata is null ? Merge(options) : ApplyMetadataFormats(Merge(options));
+        if (_metadata?.CompressionMode == "MESSAGE") messages = DecompressMessages(messages);
+        return options.RequireCdr ? CheckCdr(messages) : messages;
+    }
+
+    private IEnumerable<BagMessage> ApplyMetadataFormats(IEnumerable<BagMessage> messages)
+    {
+        foreach (var m in messages) yield return m with { Topic = WithMetadataFormat(m.Topic) };
     }
 
     private IEnumerable<BagMessage> CheckCdr(IEnumerable<BagMessage> messages)
@@ -188,8 +230,50 @@ public sealed class BagReader : IBagReader
         }
     }
 
+    private DirectoryInfo? _tempDir;
+
+    private static void DecompressFile(string source, string destination)
+    {
+        try
+        {
+            using var input = File.OpenRead(source);
+            using var zstd = new ZstdSharp.DecompressionStream(input);
+            using var output = File.Create(destination);
+            zstd.CopyTo(output);
+        }
+        catch (Exception e) when (e is not IOException)
+        {
+            throw new BagFormatException($"{source}: zstd decompression failed: {e.Message}", e);
+        }
+    }
+
+    /// <summary>rosbag2 MESSAGE mode: every stored payload is its own zstd frame.</summary>
+    private IEnumerable<BagMessage> DecompressMessages(IEnumerable<BagMessage> messages)
+    {
+        using var decompressor = new ZstdSharp.Decompressor();
+        var buffer = Array.Empty<byte>();
+        foreach (var m in messages)
+        {
+            int n;
+            try
+            {
+                var size = ZstdSharp.Decompressor.GetDecompressedSize(m.Data.Span);
+                if (size > (ulong)Array.MaxLength) throw new InvalidDataException($"frame claims {size} bytes");
+                if (buffer.Length < (int)size) buffer = new byte[Math.Max((int)size, buffer.Length * 2)];
+                n = decompressor.Unwrap(m.Data.Span, buffer);
+            }
+            catch (Exception e)
+            {
+                throw new BagFormatException($"{_path}: message on '{m.Topic.Name}' at {m.LogTimeNs} ns: zstd decompression failed: {e.Message}", e);
+            }
+            yield return m with { Data = buffer.AsMemory(0, n) };
+        }
+    }
+
     public void Dispose()
     {
         foreach (var f in _files) f.Dispose();
+        try { _tempDir?.Delete(true); }
+        catch (IOException) { /* a temp copy left behind is harmless */ }
     }
 }

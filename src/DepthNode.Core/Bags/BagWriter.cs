@@ -120,7 +120,7 @@ public sealed class BagWriter : IBagWriter
         if (_mcap is not null)
         {
             using (_mcap)
-                _mcap.WriteMetadata("rosbag2", new Dictionary<string, string> { ["serialized_metadata"] = yaml, ["ROS_DISTRO"] = _options.RosDistro });
+                _mcap.WriteMetadata("rosbag2", new Dictionary<string, string> { ["serialized_metadata"] = yaml }); // as rosbag2 (libmcap 1.x) writes it
         }
         if (_sqlite is not null)
         {

@@ -11,7 +11,11 @@ public enum IntrinsicsSource
     /// </summary>
     Projection,
 
-    /// <summary>K, for unrectified input: what the network saw was image_raw, so its pixels follow K, not P.</summary>
+    /// <summary>
+    /// K, for unrectified input: what the network saw was image_raw, so its pixels follow K, not P. Distortion (D) is
+    /// not applied: rays are pinhole rays through K, exact only for a camera with negligible distortion; rectify first
+    /// (image_proc) when it matters.
+    /// </summary>
     Calibration,
 }
 

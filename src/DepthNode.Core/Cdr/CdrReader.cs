@@ -43,6 +43,21 @@ public ref struct CdrReader
         _position = HeaderSize;
     }
 
+    /// <summary>
+    /// Like the constructor, but returns false instead of throwing when the header is missing or not CDR_LE/CDR_BE
+    /// (e.g. to skip messages of another encoding without exception cost).
+    /// </summary>
+    public static bool TryCreate(ReadOnlySpan<byte> payload, out CdrReader reader)
+    {
+        if (payload.Length < HeaderSize || payload[0] != 0 || payload[1] > (byte)CdrEncapsulation.CdrLittleEndian)
+        {
+            reader = default;
+            return false;
+        }
+        reader = new CdrReader(payload);
+        return true;
+    }
+
     public CdrEncapsulation Encapsulation { get; }
 
     public readonly bool IsLittleEndian => _littleEndian;
@@ -180,10 +195,11 @@ public ref struct CdrReader
     /// <summary>Fixed-size byte array (<c>uint8[N]</c>): N bytes, no count.</summary>
     public ReadOnlySpan<byte> ReadBytes(string field, int count) => count == 0 ? default : Take1(count, field);
 
+    // Unaligned take (byte arrays, or after an explicit Align).
     private ReadOnlySpan<byte> Take1(int count, string field)
     {
-        if (_buffer.Length - _position < count)
-            CdrThrow.Truncated(field, _position, count, Math.Max(0, _buffer.Length - _position));
+        if ((uint)_position > (uint)_buffer.Length || _buffer.Length - _position < count)
+            CdrThrow.Truncated(field, Math.Min(_position, _buffer.Length), count, Math.Max(0, _buffer.Length - _position));
         var s = _buffer.Slice(_position, count);
         _position += count;
         return s;
@@ -213,15 +229,15 @@ public ref struct CdrReader
     public void ReadDoubles(string field, Span<double> destination)
     {
         if (destination.IsEmpty) return;
-        var src = Take(8, field); // first element aligns the array and proves one element exists
-        var rest = Take1((destination.Length - 1) * 8, field);
-        var all = _buffer.Slice(_position - destination.Length * 8, destination.Length * 8);
-        _ = src; _ = rest;
+        Align(8);
+        var bytes = Take1(checked(destination.Length * 8), field);
         if (_littleEndian == BitConverter.IsLittleEndian)
-            MemoryMarshal.Cast<byte, double>(all).CopyTo(destination);
+            MemoryMarshal.Cast<byte, double>(bytes).CopyTo(destination);
         else
             for (var i = 0; i < destination.Length; i++)
-                destination[i] = BinaryPrimitives.ReadDoubleBigEndian(all.Slice(i * 8, 8));
+                destination[i] = _littleEndian
+                    ? BinaryPrimitives.ReadDoubleLittleEndian(bytes.Slice(i * 8, 8))
+                    : BinaryPrimitives.ReadDoubleBigEndian(bytes.Slice(i * 8, 8));
     }
 
     /// <summary>A <c>float64[]</c> sequence into a new array (length checked against the payload first).</summary>

@@ -27,6 +27,8 @@ public sealed record GroundPlaneOptions(
 public sealed class GroundPlaneAligner(GroundPlaneOptions options)
 {
     private readonly RobustLineFit _fit = new();
+    // Resolved once: the options' default is a new record per access, and Fit runs per frame.
+    private readonly RobustFitOptions _fitOptions = options.FitOptions;
     private readonly ScaleShiftSmoother? _smoother = options.Smoothing is null ? null : new ScaleShiftSmoother(options.Smoothing);
 
     public GroundPlaneOptions Options { get; } = options;
@@ -70,6 +72,6 @@ public sealed class GroundPlaneAligner(GroundPlaneOptions options)
             }
         }
         var withShift = kind != DepthOutputKind.MetricDepth;
-        return SparseDepthAligner.Finish(_fit, _smoother, MetricSource.GroundPlane, withShift, o.FitOptions);
+        return SparseDepthAligner.Finish(_fit, _smoother, MetricSource.GroundPlane, withShift, _fitOptions);
     }
 }

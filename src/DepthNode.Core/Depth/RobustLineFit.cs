@@ -55,8 +55,8 @@ public sealed class RobustLineFit
         if (n < Math.Max(options.MinInliers, withShift ? 2 : 1)) return false;
         var tau = options.InlierThreshold;
 
-        // RANSAC scores on at most ~4096 evenly spaced samples: enough to rank hypotheses, bounded per frame.
-        var stride = Math.Max(1, n / 4096);
+        // RANSAC scores on at most ~1024 evenly spaced samples: enough to rank hypotheses, bounded per frame.
+        var stride = Math.Max(1, n / 1024);
         ulong rng = 0x9E3779B97F4A7C15UL;
         double bestS = double.NaN, bestT = 0; var bestCount = -1;
         for (var it = 0; it < options.RansacIterations; it++)

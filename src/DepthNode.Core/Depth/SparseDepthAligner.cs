@@ -23,6 +23,8 @@ public sealed record SparseDepthOptions(
 public sealed class SparseDepthAligner(SparseDepthOptions options)
 {
     private readonly RobustLineFit _fit = new();
+    // Resolved once: the options' default is a new record per access, and Fit runs per frame.
+    private readonly RobustFitOptions _fitOptions = options.FitOptions;
     private readonly ScaleShiftSmoother? _smoother = options.Smoothing is null ? null : new ScaleShiftSmoother(options.Smoothing);
 
     public SparseDepthOptions Options { get; } = options;
@@ -44,7 +46,7 @@ public sealed class SparseDepthAligner(SparseDepthOptions options)
             else if (p > 0) _fit.Add(p, z);
         }
         var withShift = kind != DepthOutputKind.MetricDepth || Options.MetricModelShift;
-        return Finish(_fit, _smoother, MetricSource.SparseDepth, withShift, Options.FitOptions);
+        return Finish(_fit, _smoother, MetricSource.SparseDepth, withShift, _fitOptions);
     }
 
     internal static MetricFit Finish(RobustLineFit fit, ScaleShiftSmoother? smoother, MetricSource source, bool withShift, RobustFitOptions options)

@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace DepthNode.Imaging;
 
 /// <summary>
@@ -52,7 +56,7 @@ public sealed class DepthColorizer
     }
 
     /// <summary>
-    /// Turbo at <paramref name="t"/> ∈ [0, 1] as linear-in-display (sRGB) floats: a degree-5 polynomial per channel
+    /// Turbo at <paramref name="t"/> ∈ [0, 1] as sRGB values in 0..1: a degree-5 polynomial per channel
     /// in Horner form, with the published coefficients.
     /// </summary>
     public static (double R, double G, double B) TurboPolynomial(double t)
@@ -78,11 +82,11 @@ public sealed class DepthColorizer
     }
 
     /// <summary>
-    /// Colours <paramref name="depth"/> (rows <paramref name="depthRowStride"/> floats apart) into
+    /// Colours the <paramref name="width"/>×<paramref name="height"/> <paramref name="depth"/> (rows <paramref name="depthRowStride"/> floats apart) into
     /// <paramref name="rgb8"/> (rows <paramref name="rgbRowStride"/> bytes apart). Returns the depth range used, so
     /// a legend or log line can show it; (NaN, NaN) when no pixel was valid and the image is all black.
     /// </summary>
-    public (float Min, float Max) Colorize(ReadOnlySpan<float> depth, int depthRowStride, int width, int height,
+    public (float Min, float Max) Colorize(ReadOnlySpan<float> depth, int width, int height, int depthRowStride,
         Span<byte> rgb8, int rgbRowStride)
     {
         if (width <= 0 || height <= 0) throw new ArgumentException($"colorizer: image size {width}x{height} is empty");
@@ -104,34 +108,76 @@ public sealed class DepthColorizer
         else { a = 255f / (hi - lo); c = -a * lo; }
         if (!float.IsFinite(a)) (a, c) = (0, 127.5f); // a single depth value: mid colour
 
-        ReadOnlySpan<byte> lut = s_turbo;
         for (var v = 0; v < height; v++)
+            ColorizeRow(depth.Slice(v * depthRowStride, width), rgb8.Slice(v * rgbRowStride, width * 3), a, c, Options.InverseDepth);
+        return (lo, hi);
+    }
+
+    // Turbo entries as little-endian 0x00BBGGRR words, so one 4-byte store writes a pixel's R, G, B (and a byte the next
+    // pixel overwrites); entry 256 is black, for invalid depth, which keeps the inner loop free of branches.
+    private static readonly uint[] s_turboWords = BuildTurboWords();
+
+    private static uint[] BuildTurboWords()
+    {
+        var words = new uint[257];
+        for (var i = 0; i < 256; i++) words[i] = s_turbo[3 * i] | (uint)s_turbo[3 * i + 1] << 8 | (uint)s_turbo[3 * i + 2] << 16;
+        return words;
+    }
+
+    // Fully optimized once (no profile-guided rejit, which measured ~2× slower on this loop under BenchmarkDotNet).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ColorizeRow(ReadOnlySpan<float> src, Span<byte> dst, float a, float c, bool inverse)
+    {
+        ref var words = ref MemoryMarshal.GetArrayDataReference(s_turboWords);
+        ref var from = ref MemoryMarshal.GetReference(src);
+        ref var to = ref MemoryMarshal.GetReference(dst);
+        var width = src.Length;
+        var u = 0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            var src = depth.Slice(v * depthRowStride, width);
-            var dst = rgb8.Slice(v * rgbRowStride, width * 3);
-            for (var u = 0; u < src.Length; u++)
+            var (va, vc) = (Vector256.Create(a), Vector256.Create(c + 0.5f));
+            var (top, black) = (Vector256.Create(255f), Vector256.Create(256));
+            var infinity = Vector256.Create(float.PositiveInfinity);
+            Span<int> lanes = stackalloc int[8]; // one vector store, then eight scalar reads: cheaper than lane extracts
+            ref var lane = ref MemoryMarshal.GetReference(lanes);
+            // The last pixel of the row is left to the scalar tail: its 4-byte store would run past the row.
+            for (; u <= width - 9; u += 8)
             {
-                var d = src[u];
-                var o = 3 * u;
-                if (!(d > 0 && d < float.PositiveInfinity)) { dst[o] = 0; dst[o + 1] = 0; dst[o + 2] = 0; continue; }
-                var t = (Options.InverseDepth ? a / d : a * d) + c + 0.5f;
-                var index = 3 * (int)Math.Clamp(t, 0f, 255f);
-                dst[o] = lut[index];
-                dst[o + 1] = lut[index + 1];
-                dst[o + 2] = lut[index + 2];
+                var d = Vector256.LoadUnsafe(ref from, (nuint)u);
+                var valid = Vector256.GreaterThan(d, Vector256<float>.Zero) & Vector256.LessThan(d, infinity);
+                var t = (inverse ? va / d : va * d) + vc;
+                var index = Vector256.ConvertToInt32Native(Vector256.Min(Vector256.Max(t, Vector256<float>.Zero), top));
+                Vector256.ConditionalSelect(valid.AsInt32(), index, black).StoreUnsafe(ref lane);
+                ref var o = ref Unsafe.Add(ref to, 3 * u);
+                for (var k = 0; k < 8; k++)
+                    Unsafe.WriteUnaligned(ref Unsafe.Add(ref o, 3 * k), Unsafe.Add(ref words, Unsafe.Add(ref lane, k)));
             }
         }
-        return (lo, hi);
+        for (; u < width; u++)
+        {
+            var d = Unsafe.Add(ref from, u);
+            var index = 256;
+            if (d > 0 && d < float.PositiveInfinity) index = (int)Math.Clamp((inverse ? a / d : a * d) + c + 0.5f, 0f, 255f);
+            var word = Unsafe.Add(ref words, index);
+            ref var o = ref Unsafe.Add(ref to, 3 * u);
+            o = (byte)word;
+            Unsafe.Add(ref o, 1) = (byte)(word >> 8);
+            Unsafe.Add(ref o, 2) = (byte)(word >> 16);
+        }
     }
 
     // Two passes: valid min/max, then a histogram of the depths' float bit patterns, read off at the two percentiles.
     // For positive floats the bit pattern is a piecewise-linear log2, so the bins are (nearly) equal in relative depth:
     // 1..5000 m in 4096 bins is 0.4 % per bin, where linear bins would be 1.2 m wide and swallow the near range.
+    // Large images are sampled every fourth row: percentiles of ~100 k depths are as good as of 466 k, at a quarter
+    // of the cost.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private (float Min, float Max) AutoRange(ReadOnlySpan<float> depth, int rowStride, int width, int height)
     {
+        var rowStep = (long)width * height >= 1 << 16 ? 4 : 1;
         var min = float.PositiveInfinity;
         var max = 0f;
-        for (var v = 0; v < height; v++)
+        for (var v = 0; v < height; v += rowStep)
             foreach (var d in depth.Slice(v * rowStride, width))
                 if (d > 0 && d < float.PositiveInfinity) { min = Math.Min(min, d); max = Math.Max(max, d); }
         if (float.IsPositiveInfinity(min)) return (float.NaN, float.NaN);
@@ -144,7 +190,7 @@ public sealed class DepthColorizer
 
         Array.Clear(_histogram);
         var count = 0;
-        for (var v = 0; v < height; v++)
+        for (var v = 0; v < height; v += rowStep)
             foreach (var d in depth.Slice(v * rowStride, width))
                 if (d > 0 && d < float.PositiveInfinity)
                 {

@@ -8,14 +8,48 @@ public readonly record struct ResampleCounts(int NonFiniteInputs, int NaNOutputs
 /// (half-pixel centres, edge clamping: OpenCV INTER_LINEAR) into a caller-supplied span. A NaN or ±Inf network value
 /// makes every output pixel that draws on it NaN (REP 118: invalid) and is counted. Tables are rebuilt only when sizes
 /// change.
+/// <para>
+/// Separable: each output row first blends its two source rows into a row buffer at network width, then every output
+/// pixel is one horizontal blend — one pass over the (large) output. <see cref="RunMetric"/> fuses the metric
+/// mapping in, so the network output becomes metric depth in the outgoing message without an intermediate image:
+/// the affine part commutes with interpolation and is applied to the small row buffer, only the reciprocal of a
+/// disparity model runs per output pixel.
+/// </para>
 /// </summary>
 public sealed class DepthOutputResampler
 {
     private int[] _x0 = [], _x1 = [], _y0 = [], _y1 = [];
     private float[] _fx = [], _fy = [];
+    private float[] _row = [];
     private int _sw, _sh, _dw, _dh;
 
-    public ResampleCounts Run(ReadOnlySpan<float> source, int sourceWidth, int sourceHeight, Span<float> destination, int width, int height)
+    /// <summary>Plain resize: destination = bilinear(source).</summary>
+    public ResampleCounts Run(ReadOnlySpan<float> source, int sourceWidth, int sourceHeight, Span<float> destination, int width, int height) =>
+        Resample(source, sourceWidth, sourceHeight, destination, width, height, 1f, 0f, reciprocal: false, 0f, float.PositiveInfinity);
+
+    /// <summary>
+    /// Resize and make metric in one pass: <c>v = scale·bilinear(source) + shift</c>, depth = v (depth models) or 1/v
+    /// (disparity models); depth outside [<paramref name="minDepth"/>, <paramref name="maxDepth"/>], non-positive
+    /// disparity and non-finite values become NaN. Same result as <see cref="Run"/> followed by
+    /// <see cref="Depth.MetricDepthConverter.Apply"/>.
+    /// </summary>
+    public ResampleCounts RunMetric(ReadOnlySpan<float> source, int sourceWidth, int sourceHeight, Span<float> destination, int width, int height,
+        in Depth.MetricFit fit, Inference.DepthOutputKind kind, float minDepth = 0f, float maxDepth = float.PositiveInfinity)
+    {
+        if (!fit.IsUsable)
+        {
+            Run(source, sourceWidth, sourceHeight, destination, width, height);
+            destination[..(width * height)].Fill(float.NaN);
+            return new ResampleCounts(CountNonFinite(source[..(sourceWidth * sourceHeight)]), width * height);
+        }
+        return Resample(source, sourceWidth, sourceHeight, destination, width, height, (float)fit.Scale, (float)fit.Shift,
+            kind == Inference.DepthOutputKind.RelativeDisparity, minDepth, maxDepth);
+    }
+
+    // Per-frame kernel: fully optimised from the first call (tiered PGO was seen to re-jit such loops slower).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private ResampleCounts Resample(ReadOnlySpan<float> source, int sourceWidth, int sourceHeight, Span<float> destination, int width, int height,
+        float scale, float shift, bool reciprocal, float minDepth, float maxDepth)
     {
         if (sourceWidth <= 0 || sourceHeight <= 0 || (long)sourceWidth * sourceHeight > source.Length)
             throw new ArgumentException($"source {sourceWidth}x{sourceHeight} does not fit {source.Length} values", nameof(source));
@@ -25,31 +59,48 @@ public sealed class DepthOutputResampler
         {
             (_x0, _x1, _fx) = Table(sourceWidth, width);
             (_y0, _y1, _fy) = Table(sourceHeight, height);
+            _row = new float[sourceWidth];
             (_sw, _sh, _dw, _dh) = (sourceWidth, sourceHeight, width, height);
         }
-        var nonFinite = 0;
-        foreach (var v in source[..(sourceWidth * sourceHeight)]) if (!float.IsFinite(v)) nonFinite++;
-
+        var nonFinite = CountNonFinite(source[..(sourceWidth * sourceHeight)]);
+        var plain = scale == 1f && shift == 0f && !reciprocal && minDepth == 0f && float.IsPositiveInfinity(maxDepth);
+        var row = _row.AsSpan();
+        var x0s = _x0.AsSpan(0, width);
+        var x1s = _x1.AsSpan(0, width);
+        var fxs = _fx.AsSpan(0, width);
         var nan = 0;
         for (var y = 0; y < height; y++)
         {
-            var y0 = _y0[y]; var fy = _fy[y];
-            var y1 = _y1[y];
-            var r0 = source.Slice(y0 * sourceWidth, sourceWidth);
-            var r1 = source.Slice(y1 * sourceWidth, sourceWidth);
+            var fy = _fy[y];
+            var r0 = source.Slice(_y0[y] * sourceWidth, sourceWidth);
+            var r1 = source.Slice(_y1[y] * sourceWidth, sourceWidth);
+            // NaN propagates through the blend: a tap with weight 0 is the same row again (see Table), never a NaN neighbour.
+            for (var x = 0; x < sourceWidth; x++) row[x] = scale * (r0[x] + fy * (r1[x] - r0[x])) + shift;
             var dst = destination.Slice(y * width, width);
-            for (var x = 0; x < width; x++)
+            for (var x = 0; x < dst.Length; x++)
             {
-                var x0 = _x0[x]; var fx = _fx[x];
-                var x1 = _x1[x];
-                var top = r0[x0] + fx * (r0[x1] - r0[x0]);
-                var bottom = r1[x0] + fx * (r1[x1] - r1[x0]);
-                var v = top + fy * (bottom - top);
-                if (!float.IsFinite(v)) { v = float.NaN; nan++; }
+                var a = row[x0s[x]];
+                var v = a + fxs[x] * (row[x1s[x]] - a);
+                // An infinite tap blends to ±Inf, whose reciprocal would look like a valid 0 m: test before mapping.
+                if (!float.IsFinite(v)) v = float.NaN;
+                else if (!plain)
+                {
+                    var z = reciprocal ? 1f / v : v;
+                    v = (reciprocal && !(v > 0)) || !(z >= minDepth && z <= maxDepth) || !float.IsFinite(z) ? float.NaN : z;
+                }
+                if (float.IsNaN(v)) nan++;
                 dst[x] = v;
             }
         }
         return new ResampleCounts(nonFinite, nan);
+    }
+
+    /// <summary>NaN and ±Inf values in a network output.</summary>
+    public static int CountNonFinite(ReadOnlySpan<float> values)
+    {
+        var n = 0;
+        foreach (var v in values) if (!float.IsFinite(v)) n++;
+        return n;
     }
 
     // Where the fraction is 0 the second tap is the first one again: 0·(NaN − a) would otherwise poison a pixel that

@@ -53,7 +53,7 @@ public sealed partial record CameraInfo : IRosMessage<CameraInfo>
     }
 
     /// <summary>Writes this CameraInfo under another header (the depth output's), without allocating a copy.</summary>
-    public void Write(CdrWriter writer, in HeaderView header)
+    public void Write(CdrWriter writer, scoped in HeaderView header)
     {
         header.Write(writer);
         WriteAfterHeader(writer);

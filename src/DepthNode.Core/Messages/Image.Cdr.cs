@@ -35,7 +35,7 @@ public sealed partial record Image : IRosMessage<Image>
         WriteUpToData(writer, header, height, width, encoding, step, isBigEndian, checked((int)((long)height * step)));
 
     /// <summary>As above, with the header written from a borrowed view (no allocation per frame).</summary>
-    public static Span<byte> WriteUpToData(CdrWriter writer, in HeaderView header, uint height, uint width, string encoding, uint step, byte isBigEndian = 0)
+    public static Span<byte> WriteUpToData(CdrWriter writer, scoped in HeaderView header, uint height, uint width, string encoding, uint step, byte isBigEndian = 0)
     {
         header.Write(writer);
         return WriteAfterHeader(writer, height, width, encoding, step, isBigEndian, checked((int)((long)height * step)));

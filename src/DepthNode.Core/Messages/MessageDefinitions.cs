@@ -92,24 +92,30 @@ public static class MessageDefinitions
     public static string Get(string typeName) =>
         TryGet(typeName, out var d) ? d : throw new KeyNotFoundException($"no ros2msg definition for '{typeName}'");
 
-    // Dependencies in order of first use, depth first, each once (as rosbag2's definition source does).
+    // As rosbag2's LocalMessageDefinitionSource::get_full_text: a type's text, then for each of its dependencies
+    // (sorted by name, each once per schema) "\n", the separator, "MSG: pkg/Type\n" and that dependency's own
+    // full text, depth first.
     private static string Compose(string key)
     {
-        var order = new List<string>();
-        Visit(key, order, new HashSet<string>(StringComparer.Ordinal));
-        var sb = new StringBuilder(Texts[key]);
-        foreach (var dep in order.Skip(1))
-        {
-            if (sb.Length > 0 && sb[^1] != '\n') sb.Append('\n');
-            sb.Append(Separator).Append('\n').Append("MSG: ").Append(dep).Append('\n').Append(Texts[dep]);
-        }
+        var sb = new StringBuilder();
+        Append(key, sb, new HashSet<string>(StringComparer.Ordinal));
         return sb.ToString();
     }
 
-    private static void Visit(string key, List<string> order, HashSet<string> seen)
+    private static void Append(string key, StringBuilder sb, HashSet<string> seen)
     {
-        if (!seen.Add(key)) return;
-        order.Add(key);
+        sb.Append(Texts[key]);
+        foreach (var dep in Dependencies(key))
+        {
+            if (!seen.Add(dep)) continue;
+            sb.Append('\n').Append(Separator).Append('\n').Append("MSG: ").Append(dep).Append('\n');
+            Append(dep, sb, seen);
+        }
+    }
+
+    private static SortedSet<string> Dependencies(string key)
+    {
+        var deps = new SortedSet<string>(StringComparer.Ordinal);
         var package = key[..key.IndexOf('/')];
         foreach (var raw in Texts[key].Split('\n'))
         {
@@ -118,10 +124,13 @@ public static class MessageDefinitions
             var type = line.Split(' ', 2)[0];
             var bracket = type.IndexOf('[');
             if (bracket >= 0) type = type[..bracket];
-            if (Cdr.RosMsgSchema.IsPrimitive(type) || type.StartsWith("string<=", StringComparison.Ordinal) || type.StartsWith("wstring<=", StringComparison.Ordinal)) continue;
+            var bound = type.IndexOf("<=", StringComparison.Ordinal);
+            if (bound >= 0) type = type[..bound];
+            if (Cdr.RosMsgSchema.IsPrimitive(type)) continue;
             var dep = type == "Header" ? "std_msgs/Header" : type.Contains('/') ? ShortName(type) : package + "/" + type;
-            if (Texts.ContainsKey(dep)) Visit(dep, order, seen);
-            else throw new InvalidOperationException($"definition of {key} uses {dep}, which is not registered");
+            if (!Texts.ContainsKey(dep)) throw new InvalidOperationException($"definition of {key} uses {dep}, which is not registered");
+            deps.Add(dep);
         }
+        return deps;
     }
 }

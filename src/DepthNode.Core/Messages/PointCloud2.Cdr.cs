@@ -70,7 +70,7 @@ public sealed partial record PointCloud2 : IRosMessage<PointCloud2>
     /// once the points are written, so <paramref name="isDense"/> is the one byte that holds it (set 1 or 0).
     /// </summary>
     public static Span<byte> WriteUpToData(
-        CdrWriter writer, in HeaderView header, uint height, uint width, ReadOnlySpan<PointField> fields, uint pointStep,
+        CdrWriter writer, scoped in HeaderView header, uint height, uint width, ReadOnlySpan<PointField> fields, uint pointStep,
         out Span<byte> isDense)
     {
         header.Write(writer);

@@ -5,7 +5,8 @@ namespace DepthNode.NodeLogic;
 /// <summary>Why an image left the pairing stage without a CameraInfo.</summary>
 public enum PairingDrop
 {
-    /// <summary>No CameraInfo has arrived at all yet (cache_latest) — the camera driver or topic name is wrong.</summary>
+    /// <summary>No CameraInfo has arrived at all yet (cache_latest) and a newer image replaced the waiting one — the
+    /// camera driver or the topic name is wrong.</summary>
     NoCameraInfoYet,
     /// <summary>A newer image replaced one still waiting for its CameraInfo (exact / approximate).</summary>
     NoMatchingCameraInfo,
@@ -16,7 +17,8 @@ public enum PairingDrop
 /// <list type="bullet">
 /// <item><c>exact</c>: identical stamps (image_transport's CameraSubscriber);</item>
 /// <item><c>approximate</c>: nearest stamp within the slop;</item>
-/// <item><c>cache_latest</c>: the newest CameraInfo seen (intrinsics are static; robust to different rates).</item>
+/// <item><c>cache_latest</c>: the newest CameraInfo seen (intrinsics are static; robust to different rates). Before
+/// the first CameraInfo, the newest image waits for it (drivers publish the image a moment before its CameraInfo).</item>
 /// </list>
 /// At most one image waits for its CameraInfo: holding more would only add latency, and a newer image supersedes
 /// it (the superseded one is reported as dropped). Recent CameraInfos are kept in a small ring so that an image
@@ -47,15 +49,10 @@ public sealed class CameraInfoPairing<TImage> where TImage : class
     {
         dropped = null;
         ready = default;
-        if (_mode == CameraInfoSyncMode.CacheLatest)
-        {
-            if (Latest is null) { dropped = PairingDrop.NoCameraInfoYet; return false; }
-            ready = (image, Latest);
-            return true;
-        }
-        var match = FindMatch(stampNs);
+        var match = _mode == CameraInfoSyncMode.CacheLatest ? Latest : FindMatch(stampNs);
         if (match is not null) { ready = (image, match); return true; }
-        if (_pending is not null) dropped = PairingDrop.NoMatchingCameraInfo;
+        if (_pending is not null)
+            dropped = _mode == CameraInfoSyncMode.CacheLatest ? PairingDrop.NoCameraInfoYet : PairingDrop.NoMatchingCameraInfo;
         _pending = image;
         _pendingStampNs = stampNs;
         return false;
@@ -68,7 +65,7 @@ public sealed class CameraInfoPairing<TImage> where TImage : class
         _recent[_next] = info;
         _next = (_next + 1) % _recent.Length;
         ready = default;
-        if (_pending is null || !Matches(info.Header.Stamp.TotalNanoseconds, _pendingStampNs)) return false;
+        if (_pending is null || (_mode != CameraInfoSyncMode.CacheLatest && !Matches(info.Header.Stamp.TotalNanoseconds, _pendingStampNs))) return false;
         ready = (_pending, info);
         _pending = null;
         return true;

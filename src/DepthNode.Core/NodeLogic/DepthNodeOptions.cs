@@ -1,11 +1,10 @@
 using System.Globalization;
+using DepthNode.Depth;
 using YamlDotNet.RepresentationModel;
 
 namespace DepthNode.NodeLogic;
 
 public enum CameraInfoSyncMode { Exact, Approximate, CacheLatest }
-
-public enum MetricSourceKind { Model, Fixed, SparseDepth, GroundPlane }
 
 /// <summary>
 /// Every parameter of the depth node, declared once with its default (depth_image_proc style). Loaded from a ROS 2
@@ -36,7 +35,7 @@ public sealed record DepthNodeOptions
     public int IntraOpThreads { get; init; } = 0;
 
     // Metric scale
-    public MetricSourceKind MetricSource { get; init; } = MetricSourceKind.Model;
+    public MetricSource MetricSource { get; init; } = MetricSource.Model;
     public double FixedScale { get; init; } = 1.0;
     public double FixedShift { get; init; } = 0.0;
     public string SparseDepthTopic { get; init; } = "/lidar/depth";
@@ -77,7 +76,7 @@ public sealed record DepthNodeOptions
         Require(CloudStride >= 1, $"cloud_stride must be >= 1, got {CloudStride}");
         Require(CloudMinRangeM >= 0 && CloudMaxRangeM > CloudMinRangeM, $"cloud range [{CloudMinRangeM}, {CloudMaxRangeM}] is empty");
         Require(CameraHeightM > 0, $"camera_height_m must be > 0, got {CameraHeightM}");
-        Require(MetricSource != MetricSourceKind.Fixed || FixedScale != 0, "fixed_scale must not be 0");
+        Require(MetricSource != MetricSource.Fixed || FixedScale != 0, "fixed_scale must not be 0");
         Require(ExecutionProviders.Count > 0, "execution_providers must name at least one provider");
         foreach (var p in ExecutionProviders)
             Require(p is "tensorrt" or "cuda" or "cpu", $"execution_providers: unknown provider '{p}' (tensorrt, cuda, cpu)");
@@ -127,7 +126,7 @@ public sealed record DepthNodeOptions
                 "tensorrt_fp16" => o with { TensorRtFp16 = B() },
                 "engine_cache_dir" => o with { EngineCacheDir = S() },
                 "intra_op_threads" => o with { IntraOpThreads = I() },
-                "metric_source" => o with { MetricSource = ParseEnum<MetricSourceKind>(S(), key, path) },
+                "metric_source" => o with { MetricSource = ParseEnum<MetricSource>(S(), key, path) },
                 "fixed_scale" => o with { FixedScale = D() },
                 "fixed_shift" => o with { FixedShift = D() },
                 "sparse_depth_topic" => o with { SparseDepthTopic = S() },

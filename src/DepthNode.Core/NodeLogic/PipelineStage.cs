@@ -13,4 +13,6 @@ public enum PipelineStage
     Encode,
     /// <summary>Everything from receiving the message to the last output encoded.</summary>
     Total,
+    /// <summary>Total minus the network call: what the node itself costs per frame.</summary>
+    NonNetwork,
 }

@@ -14,7 +14,7 @@ public readonly record struct SceneBox(double MinX, double MinY, double MinZ, do
 /// is exact (to float rounding), not re-derived. Nothing hit closer than <see cref="FarLimit"/> is sky: NaN depth.
 /// Deterministic: textures come from an integer hash, not a random generator.
 /// </summary>
-public sealed class StreetScene
+public static class StreetScene
 {
     public const int Width = 1242, Height = 375;
     public const double Focal = 721.5, PrincipalX = 609.5, PrincipalY = 172.8;
@@ -53,12 +53,29 @@ public sealed class StreetScene
     {
         var block = (int)Math.Floor(worldZ / 14.0);
         var h = Hash(block, side);
-        return h % 7 == 0 ? 0 : 6 + h % 13; // every seventh lot is an alley
+        return h % 7 == 0 ? 0 : 6 + h % 13; // about one lot in seven is an alley
     }
 
     public static Header HeaderAt(int frame) => new(RosTime.FromNanoseconds(1_700_000_000_000_000_000 + frame * FramePeriodNs), FrameId);
 
     public static CameraInfo CameraInfoAt(int frame) => Camera.ToCameraInfo(HeaderAt(frame));
+
+    /// <summary>
+    /// Frame <paramref name="frame"/> as the messages a camera driver and a perfect depth sensor would publish: rgb8
+    /// image, 32FC1 depth (little-endian, NaN for sky) and CameraInfo, all with the same header. Allocates: demo and
+    /// test input, not a hot path.
+    /// </summary>
+    public static (Image Rgb, Image Depth, CameraInfo Info) RenderMessages(int frame)
+    {
+        var rgb = new byte[Width * Height * 3];
+        var depth = new float[Width * Height];
+        Render(frame, rgb, depth);
+        var header = HeaderAt(frame);
+        var depthBytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(depth.AsSpan()).ToArray();
+        return (new Image(header, Height, Width, "rgb8", 0, Width * 3, rgb),
+            new Image(header, Height, Width, "32FC1", 0, Width * 4, depthBytes),
+            Camera.ToCameraInfo(header));
+    }
 
     /// <summary>
     /// Renders <paramref name="frame"/>: rgb8 (rows 3·<see cref="Width"/> bytes) and 32FC1 depth in metres along z

@@ -43,7 +43,6 @@ public class McapWriterReaderTests
             Assert.Equal(chunked ? 1 : 0, Math.Sign(r.ChunkIndexes.Count));
             var expected = SyntheticBag.InLogTimeOrder(messages);
             var got = r.ReadMessages().Select(m => new SyntheticMessage(m.Channel.Topic, (long)m.LogTime, (long)m.PublishTime, m.Data.ToArray())).ToList();
-            if (!chunked) expected = messages; // unchunked files have no index: file order
             Assert.Equal(expected.Count, got.Count);
             for (var i = 0; i < expected.Count; i++)
             {
@@ -53,6 +52,7 @@ public class McapWriterReaderTests
                 Assert.Equal(expected[i].Data, got[i].Data);
             }
             Assert.Equal("jazzy", r.ReadMetadata().Single(m => m.Name == "rosbag2").Values["ROS_DISTRO"]);
+            Assert.Empty(r.Warnings);
         }
         finally { Directory.Delete(dir, true); }
     }
@@ -101,6 +101,35 @@ public class McapWriterReaderTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [Theory]
+    [InlineData(true, McapCompression.Zstd)]
+    [InlineData(true, McapCompression.None)]
+    [InlineData(false, McapCompression.None)]
+    public void IndexlessFile_OutOfOrderArrivals_AreStillReadInLogTimeOrder(bool chunked, McapCompression compression)
+    {
+        var messages = SyntheticBag.Messages(300, seed: 17);
+        var dir = SyntheticBag.TempDir("mcap-noindex");
+        try
+        {
+            var path = WriteFile(dir, messages, new McapWriterOptions { UseChunks = chunked, Compression = compression, ChunkSize = 8 * 1024, WriteSummary = false });
+            using var r = McapReader.Open(path);
+            Assert.False(r.HasSummary);
+            Assert.Equal(SyntheticBag.InLogTimeOrder(messages).Select(m => m.Data), r.ReadMessages().Select(m => m.Data.ToArray()));
+            Assert.Empty(r.Warnings);
+            // A scan that must keep file order (what `bag recover` uses) says the order is not log-time order.
+            using var scan = McapReader.Open(path, new McapReaderOptions { ForceLinearScan = true });
+            Assert.Equal(messages.Select(m => m.Data).ToHashSet(ByteArrayComparer), scan.ReadMessages().Select(m => m.Data.ToArray()).ToHashSet(ByteArrayComparer));
+            Assert.Contains(scan.Warnings, w => w.Contains("log time goes backwards"));
+            // Filters apply in the merged path too.
+            var only = r.ReadMessages(new McapMessageFilter { Channels = c => c.Topic == SyntheticBag.Image.Name }).Select(m => m.Data.ToArray()).ToList();
+            Assert.Equal(SyntheticBag.InLogTimeOrder(messages).Where(m => m.Topic == SyntheticBag.Image.Name).Select(m => m.Data), only);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    private static readonly IEqualityComparer<byte[]> ByteArrayComparer = EqualityComparer<byte[]>.Create(
+        (a, b) => a.AsSpan().SequenceEqual(b), a => HashCode.Combine(a.Length, a.Length >= 12 ? BitConverter.ToInt64(a, 4) : 0));
 
     [Fact]
     public void CorruptChunk_IsReportedAsCrcMismatch_WithOffset()
@@ -152,5 +181,44 @@ public class McapWriterReaderTests
         Assert.Equal(McapErrorKind.Invalid, e.Kind);
         Assert.Equal(0, e.Offset);
         Assert.StartsWith("x.mcap: invalid", e.Message);
+    }
+}
+
+public class BagWriterReferenceTests
+{
+    [Theory]
+    [InlineData(McapCompression.Zstd)]
+    [InlineData(McapCompression.Lz4)]
+    public void BagFolderWrittenLikeRos2BagRecord_IsReadByMcapCore(McapCompression compression)
+    {
+        var source = DepthNode.Tests.SharedData.Path("bags", "rosbag2", "rosbag2_tests", "resources", "sqlite3", "cdr_test");
+        var dir = SyntheticBag.TempDir("bagwriter-ref");
+        try
+        {
+            using (var input = BagReader.Open(source)) BagConverter.Convert(input, dir, BagStorage.Mcap, compression);
+            var file = Path.Combine(dir, Path.GetFileName(dir) + "_0.mcap");
+            var js = McapReference.Run("check", file);
+            using var original = BagReader.Open(source);
+            Assert.Equal("ros2", js.GetProperty("profile").GetString());
+            Assert.Equal(original.Info.MessageCount, js.GetProperty("indexedMessages").GetInt32());
+            foreach (var t in original.Info.Topics)
+            {
+                var c = js.GetProperty("channels").EnumerateArray().Single(x => x.GetProperty("topic").GetString() == t.Topic.Name);
+                Assert.Equal("cdr", c.GetProperty("messageEncoding").GetString());
+                Assert.Equal(t.Topic.OfferedQosProfiles, c.GetProperty("metadata").GetProperty("offered_qos_profiles").GetString());
+                var s = js.GetProperty("schemas").EnumerateArray().Single(x => x.GetProperty("id").GetInt32() == c.GetProperty("schemaId").GetInt32());
+                Assert.Equal(t.Topic.Type, s.GetProperty("name").GetString());
+                Assert.Equal(t.Topic.MessageDefinition, s.GetProperty("data").GetString());
+                Assert.Equal(t.MessageCount, js.GetProperty("perTopic").GetProperty(t.Topic.Name).GetInt32());
+            }
+            // The rosbag2 metadata record carries the same document as metadata.yaml, as rosbag2 writes it.
+            var record = js.GetProperty("metadata").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "rosbag2");
+            var yaml = record.GetProperty("metadata").GetProperty("serialized_metadata").GetString()!;
+            Assert.Equal(File.ReadAllText(Path.Combine(dir, "metadata.yaml")), yaml);
+            var md = BagMetadata.Parse(yaml);
+            Assert.Equal((9, "mcap", original.Info.MessageCount), (md.Version, md.StorageIdentifier, md.MessageCount));
+            Assert.Equal([Path.GetFileName(file)], md.RelativeFilePaths);
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }
 }

@@ -40,3 +40,45 @@ public class SharedBagsTests
         foreach (var t in bag.Info.Topics) Assert.Equal(t.MessageCount, perTopic.GetValueOrDefault(t.Topic.Name));
     }
 }
+
+/// <summary>Our reader and the reference implementation (@mcap/core) agree on every real MCAP bag.</summary>
+public class SharedMcapReferenceTests
+{
+    public static TheoryData<string> McapFiles()
+    {
+        var root = SharedData.Path("bags");
+        var data = new TheoryData<string>();
+        foreach (var f in Directory.EnumerateFiles(root, "*.mcap", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            data.Add(Path.GetRelativePath(root, f));
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(McapFiles))]
+    public void RealMcap_OurReaderAgreesWithMcapCore(string relative)
+    {
+        var path = SharedData.Path("bags", relative);
+        var js = McapReference.Run("check", path);
+        using var r = DepthNode.Bags.Mcap.McapReader.Open(path);
+        var messages = r.ReadMessages().Select(m => (m.Channel.Topic, m.LogTime, Data: m.Data.ToArray())).ToList();
+        Assert.Equal(js.GetProperty("indexedMessages").GetInt32(), messages.Count);
+        foreach (var t in js.GetProperty("perTopic").EnumerateObject())
+            Assert.Equal(t.Value.GetInt32(), messages.Count(m => m.Topic == t.Name));
+        Assert.Equal(js.GetProperty("dataSha256").GetString(), SyntheticBag.Sha256(messages.Select(m => m.Data)));
+        Assert.Equal(js.GetProperty("profile").GetString(), r.Header.Profile);
+        foreach (var s in js.GetProperty("schemas").EnumerateArray())
+        {
+            var ours = r.Schemas[(ushort)s.GetProperty("id").GetInt32()];
+            Assert.Equal(s.GetProperty("name").GetString(), ours.Name);
+            Assert.Equal(s.GetProperty("encoding").GetString(), ours.Encoding);
+            Assert.Equal(s.GetProperty("data").GetString(), System.Text.Encoding.UTF8.GetString(ours.Data));
+        }
+        foreach (var c in js.GetProperty("channels").EnumerateArray())
+        {
+            var ours = r.Channels[(ushort)c.GetProperty("id").GetInt32()];
+            Assert.Equal(c.GetProperty("topic").GetString(), ours.Topic);
+            Assert.Equal(c.GetProperty("messageEncoding").GetString(), ours.MessageEncoding);
+            foreach (var kv in c.GetProperty("metadata").EnumerateObject()) Assert.Equal(kv.Value.GetString(), ours.Metadata[kv.Name]);
+        }
+    }
+}

@@ -133,6 +133,15 @@ public class CameraModelTests
     }
 
     [Fact]
+    public void ScaleCameraInfo_UnsetP_IsFilledFromScaledK()
+    {
+        var scaled = CameraModel.ScaleCameraInfo(Info(K, new double[12]), 320, 240);
+        // Half size: fx 250, cx (320 + 0.5)/2 - 0.5 = 159.75; fy 255, cy (240 + 0.5)/2 - 0.5 = 119.75.
+        Assert.Equal([250, 0, 159.75, 0, 255, 119.75, 0, 0, 1], scaled.K);
+        Assert.Equal([250, 0, 159.75, 0, 0, 255, 119.75, 0, 0, 0, 1, 0], scaled.P);
+    }
+
+    [Fact]
     public void ToCameraInfo_RoundTrips()
     {
         var m = new CameraModel(1242, 375, 721.5, 721.0, 609.5, 172.8, -387.57);

@@ -144,3 +144,15 @@ public class CdrReaderTests
         Assert.Equal(4 + 4 + 10_001 + 3, target.WrittenCount);
     }
 }
+
+public class CdrReaderTryCreateTests
+{
+    [Fact]
+    public void TryCreate_ReturnsFalseForOtherEncodings_TrueForCdr()
+    {
+        Assert.False(CdrReader.TryCreate([0, 0x11, 0, 0], out _));
+        Assert.False(CdrReader.TryCreate([0, 1], out _));
+        Assert.True(CdrReader.TryCreate([0, 1, 0, 0, 5, 0, 0, 0], out var r));
+        Assert.Equal(5u, r.ReadUInt32("t.v"));
+    }
+}

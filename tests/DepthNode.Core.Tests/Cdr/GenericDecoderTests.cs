@@ -175,3 +175,31 @@ public class GenericDecoderTests
         Assert.Equal("pkg/B.v", x.Field);
     }
 }
+
+public class RosMsgJsonFloatTests
+{
+    [Fact]
+    public void Floats_PrintShortest_AndParseBackToTheSameBits()
+    {
+        var schema = RosMsgSchema.Parse("pkg/F", "float32 a\nfloat64 b\n");
+        var random = new Random(5);
+        using var w = new CdrWriter();
+        for (var i = 0; i < 2000; i++)
+        {
+            var f = BitConverter.Int32BitsToSingle(random.Next());
+            var d = BitConverter.Int64BitsToDouble(random.NextInt64());
+            if (i == 0) (f, d) = (0.1f, 0.1);
+            if (!float.IsFinite(f) || !double.IsFinite(d)) continue;
+            w.Reset();
+            w.WriteSingle(f);
+            w.WriteDouble(d);
+            w.Flush();
+            using var doc = JsonDocument.Parse(RosMsgJson.ToJson(CdrDynamicDecoder.Decode(schema, w.WrittenMemory)));
+            var a = doc.RootElement.GetProperty("a");
+            var b = doc.RootElement.GetProperty("b");
+            Assert.Equal(BitConverter.SingleToInt32Bits(f), BitConverter.SingleToInt32Bits(float.Parse(a.GetRawText(), System.Globalization.CultureInfo.InvariantCulture)));
+            Assert.Equal(BitConverter.DoubleToInt64Bits(d), BitConverter.DoubleToInt64Bits(double.Parse(b.GetRawText(), System.Globalization.CultureInfo.InvariantCulture)));
+            if (i == 0) Assert.Equal(("0.1", "0.1"), (a.GetRawText(), b.GetRawText()));
+        }
+    }
+}

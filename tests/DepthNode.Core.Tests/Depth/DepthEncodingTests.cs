@@ -13,10 +13,10 @@ public class DepthEncodingTests
         var mm = Enumerable.Range(0, 65536).Select(i => (ushort)i).ToArray();
         var metres = new float[mm.Length];
         var back = new ushort[mm.Length];
-        DepthEncoding.MillimetresToMetres(mm, 256, metres, 256, 256, 256);
-        DepthEncoding.MetresToMillimetres(metres, 256, back, 256, 256, 256);
+        DepthEncoding.MillimetresToMetres(mm, 256, 256, 256, metres, 256);
+        DepthEncoding.MetresToMillimetres(metres, 256, 256, 256, back, 256);
         Assert.True(float.IsNaN(metres[0]), "0 mm is invalid → NaN (REP 118)");
-        Assert.Equal(1.234f, metres[1234]);
+        Assert.Equal(1.234f, metres[1234], 1e-6f);
         Assert.Equal(mm, back);
     }
 
@@ -38,7 +38,7 @@ public class DepthEncodingTests
         // The vector path (16 at a time) must agree with the scalar rule.
         var row = Enumerable.Repeat(metres, 40).ToArray();
         var dst = new ushort[40];
-        DepthEncoding.MetresToMillimetres(row, 40, dst, 40, 40, 1);
+        DepthEncoding.MetresToMillimetres(row, 40, 1, 40, dst, 40);
         Assert.All(dst, d => Assert.Equal(expected, d));
     }
 
@@ -51,7 +51,7 @@ public class DepthEncodingTests
     {
         var row = Enumerable.Repeat(metres, 33).ToArray();
         var dst = new ushort[33];
-        DepthEncoding.MetresToMillimetres(row, 33, dst, 33, 33, 1, FarDepthPolicy.Clamp);
+        DepthEncoding.MetresToMillimetres(row, 33, 1, 33, dst, 33, FarDepthPolicy.Clamp);
         Assert.All(dst, d => Assert.Equal(expected, d));
     }
 
@@ -69,7 +69,7 @@ public class DepthEncodingTests
             src[k] = (float)(mm / 1000);
         }
         var dst = Enumerable.Repeat((ushort)7, dstStride * height).ToArray(); // padding must be left alone
-        DepthEncoding.MetresToMillimetres(src, srcStride, dst, dstStride, width, height);
+        DepthEncoding.MetresToMillimetres(src, width, height, srcStride, dst, dstStride);
         for (var v = 0; v < height; v++)
         for (var u = 0; u < dstStride; u++)
         {
@@ -96,7 +96,7 @@ public class DepthEncodingTests
         Marshal.Copy(reference.Data, expected, 0, expected.Length);
 
         var metres = new float[w * h];
-        DepthEncoding.MillimetresToMetres(mm, w, metres, w, w, h);
+        DepthEncoding.MillimetresToMetres(mm, w, h, w, metres, w);
         var zeros = 0;
         for (var k = 0; k < metres.Length; k++)
         {
@@ -105,18 +105,18 @@ public class DepthEncodingTests
         }
         Assert.InRange(zeros, 1, w * h / 4);
         var back = new ushort[w * h];
-        DepthEncoding.MetresToMillimetres(metres, w, back, w, w, h);
+        DepthEncoding.MetresToMillimetres(metres, w, h, w, back, w);
         Assert.Equal(mm, back);
     }
 
     [Fact]
     public void Conversions_BadSizes_ThrowClearErrors()
     {
-        var e = Assert.Throws<ArgumentException>(() => DepthEncoding.MetresToMillimetres(new float[10], 5, new ushort[10], 5, 5, 3));
+        var e = Assert.Throws<ArgumentException>(() => DepthEncoding.MetresToMillimetres(new float[10], 5, 3, 5, new ushort[10], 5));
         Assert.Contains("32FC1 source holds 10", e.Message);
-        e = Assert.Throws<ArgumentException>(() => DepthEncoding.MillimetresToMetres(new ushort[15], 4, new float[15], 5, 5, 3));
+        e = Assert.Throws<ArgumentException>(() => DepthEncoding.MillimetresToMetres(new ushort[15], 5, 3, 4, new float[15], 5));
         Assert.Contains("row stride 4", e.Message);
-        Assert.Throws<ArgumentException>(() => DepthEncoding.MillimetresToMetres(new ushort[15], 5, new float[15], 5, 0, 3));
+        Assert.Throws<ArgumentException>(() => DepthEncoding.MillimetresToMetres(new ushort[15], 0, 3, 5, new float[15], 5));
     }
 
     [Fact]
@@ -124,13 +124,13 @@ public class DepthEncodingTests
     {
         var metres = new float[1242 * 375];
         var mm = new ushort[1242 * 375];
-        DepthEncoding.MetresToMillimetres(metres, 1242, mm, 1242, 1242, 375);
-        DepthEncoding.MillimetresToMetres(mm, 1242, metres, 1242, 1242, 375);
+        DepthEncoding.MetresToMillimetres(metres, 1242, 375, 1242, mm, 1242);
+        DepthEncoding.MillimetresToMetres(mm, 1242, 375, 1242, metres, 1242);
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < 5; i++)
         {
-            DepthEncoding.MetresToMillimetres(metres, 1242, mm, 1242, 1242, 375);
-            DepthEncoding.MillimetresToMetres(mm, 1242, metres, 1242, 1242, 375);
+            DepthEncoding.MetresToMillimetres(metres, 1242, 375, 1242, mm, 1242);
+            DepthEncoding.MillimetresToMetres(mm, 1242, 375, 1242, metres, 1242);
         }
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }

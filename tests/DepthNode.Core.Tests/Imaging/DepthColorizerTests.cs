@@ -13,7 +13,7 @@ public class DepthColorizerTests
     private static byte[] Colorize(DepthColorizerOptions options, float[] depth, int width, out (float Min, float Max) range)
     {
         var rgb = new byte[depth.Length * 3];
-        range = new DepthColorizer(options).Colorize(depth, width, width, depth.Length / width, rgb, width * 3);
+        range = new DepthColorizer(options).Colorize(depth, width, depth.Length / width, width, rgb, width * 3);
         return rgb;
     }
 
@@ -80,6 +80,29 @@ public class DepthColorizerTests
         Assert.Equal(lut[(3 * 128)..(3 * 128 + 3)].ToArray(), rgb[6..9]);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Colorize_WideImage_EveryPixelHasTheColourOfItsRampPosition(bool inverse)
+    {
+        var rng = new Random(7);
+        var depth = Enumerable.Range(0, 3 * 1001).Select(_ => rng.Next(20) == 0 ? float.NaN : (float)(0.5 + rng.NextDouble() * 100)).ToArray();
+        var rgb = Colorize(new() { MinDepth = 1, MaxDepth = 90, InverseDepth = inverse }, depth, 1001, out _);
+        var lut = DepthColorizer.Turbo.ToArray();
+        for (var k = 0; k < depth.Length; k++)
+        {
+            var d = (double)depth[k];
+            var pixel = rgb[(3 * k)..(3 * k + 3)];
+            if (double.IsNaN(d)) { Assert.Equal([0, 0, 0], pixel); continue; }
+            var t = inverse ? (1 / d - 1 / 90.0) / (1 / 1.0 - 1 / 90.0) : (d - 1) / 89.0;
+            var index = (int)Math.Round(Math.Clamp(t, 0, 1) * 255);
+            // Float arithmetic may land on the neighbouring entry when t·255 is within rounding of a half.
+            var matches = Enumerable.Range(Math.Max(0, index - 1), Math.Min(255, index + 1) - Math.Max(0, index - 1) + 1)
+                .Any(i => lut[3 * i] == pixel[0] && lut[3 * i + 1] == pixel[1] && lut[3 * i + 2] == pixel[2]);
+            Assert.True(matches, $"pixel {k}: depth {d} expected near entry {index}");
+        }
+    }
+
     [Fact]
     public void Colorize_AutoRange_IgnoresOutliersBeyondPercentiles()
     {
@@ -106,7 +129,7 @@ public class DepthColorizerTests
     {
         var depth = new float[] { 1, 2, 3, -5, 4, 5, 6, -5 }; // 3×2 image, row stride 4
         var rgb = Enumerable.Repeat((byte)9, 2 * 11).ToArray(); // row stride 11 bytes: 2 padding bytes per row
-        new DepthColorizer(new() { MinDepth = 1, MaxDepth = 6 }).Colorize(depth, 4, 3, 2, rgb, 11);
+        new DepthColorizer(new() { MinDepth = 1, MaxDepth = 6 }).Colorize(depth, 3, 2, 4, rgb, 11);
         Assert.Equal([9, 9], rgb[9..11]);
         Assert.Equal([9, 9], rgb[20..22]);
         Assert.Equal(DepthColorizer.Turbo[765..].ToArray(), rgb[17..20]);
@@ -119,12 +142,12 @@ public class DepthColorizerTests
         var rgb = new byte[depth.Length * 3];
         var auto = new DepthColorizer();
         var fixedRange = new DepthColorizer(new() { MinDepth = 1, MaxDepth = 80, InverseDepth = true });
-        auto.Colorize(depth, 1242, 1242, 375, rgb, 1242 * 3);
+        auto.Colorize(depth, 1242, 375, 1242, rgb, 1242 * 3);
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < 3; i++)
         {
-            auto.Colorize(depth, 1242, 1242, 375, rgb, 1242 * 3);
-            fixedRange.Colorize(depth, 1242, 1242, 375, rgb, 1242 * 3);
+            auto.Colorize(depth, 1242, 375, 1242, rgb, 1242 * 3);
+            fixedRange.Colorize(depth, 1242, 375, 1242, rgb, 1242 * 3);
         }
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }

@@ -158,8 +158,12 @@ public class MessageCodecTests
         Assert.Contains("\n" + new string('=', 80) + "\nMSG: std_msgs/Header\n", image);
         Assert.Contains("\nMSG: builtin_interfaces/Time\nint32 sec\nuint32 nanosec\n", image);
         var tf = RosMsgSchema.Parse("tf2_msgs/msg/TFMessage", MessageDefinitions.Get("tf2_msgs/TFMessage"));
-        Assert.Equal(new[] { "tf2_msgs/TFMessage", "geometry_msgs/TransformStamped", "std_msgs/Header", "builtin_interfaces/Time",
-            "geometry_msgs/Transform", "geometry_msgs/Vector3", "geometry_msgs/Quaternion" }, tf.Types.Keys);
+        // rosbag2 order: depth first, each type's dependencies sorted by name (as get_full_text does).
+        Assert.Equal(new[] { "tf2_msgs/TFMessage", "geometry_msgs/TransformStamped", "geometry_msgs/Transform", "geometry_msgs/Quaternion",
+            "geometry_msgs/Vector3", "std_msgs/Header", "builtin_interfaces/Time" }, tf.Types.Keys);
+        Assert.StartsWith("std_msgs/Header header\nuint32 height\nuint32 width\nstring encoding\nuint8 is_bigendian\nuint32 step\nuint8[] data\n\n" +
+            new string('=', 80) + "\nMSG: std_msgs/Header\nbuiltin_interfaces/Time stamp\nstring frame_id\n\n" + new string('=', 80) +
+            "\nMSG: builtin_interfaces/Time\n", image);
         var status = RosMsgSchema.Parse("diagnostic_msgs/DiagnosticStatus", MessageDefinitions.Get("diagnostic_msgs/DiagnosticStatus"));
         Assert.Equal(["level", "name", "message", "hardware_id", "values"], status.Root.Fields.Select(f => f.Name)); // constants skipped
     }

@@ -11,11 +11,16 @@ public class CameraInfoPairingTests
         new(new Header(RosTime.FromNanoseconds(stampNs), "cam_optical"), 2, 2, "plumb_bob", [], new double[9], new double[9], new double[12], 0, 0, default);
 
     [Fact]
-    public void CacheLatest_BeforeAnyCameraInfo_DropsWithNoCameraInfoYet()
+    public void CacheLatest_BeforeAnyCameraInfo_NewestImageWaitsForTheFirst()
     {
         var p = new CameraInfoPairing<Frame>(CameraInfoSyncMode.CacheLatest);
         Assert.False(p.OfferImage(new Frame(1), 1, out _, out var dropped));
-        Assert.Equal(PairingDrop.NoCameraInfoYet, dropped);
+        Assert.Null(dropped);
+        var second = new Frame(2);
+        Assert.False(p.OfferImage(second, 2, out _, out dropped));
+        Assert.Equal(PairingDrop.NoCameraInfoYet, dropped);     // the first image is given up, the second waits
+        Assert.True(p.OfferCameraInfo(Info(123), out var ready)); // any stamp will do in cache_latest
+        Assert.Same(second, ready.Image);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using DepthNode.Depth;
 using DepthNode.NodeLogic;
 using DepthNode.Tests;
 
@@ -27,7 +28,7 @@ public class DepthNodeOptionsTests
     {
         var o = DepthNodeOptions.Load(Write("sync_mode: approximate\nmetric_source: ground_plane\ncamera_height_m: 1.2\nqueue_size: 3\ncloud_rgb: true"));
         Assert.Equal(CameraInfoSyncMode.Approximate, o.SyncMode);
-        Assert.Equal(MetricSourceKind.GroundPlane, o.MetricSource);
+        Assert.Equal(MetricSource.GroundPlane, o.MetricSource);
         Assert.Equal(1.2, o.CameraHeightM);
         Assert.Equal(3, o.QueueSize);
         Assert.True(o.CloudRgb);

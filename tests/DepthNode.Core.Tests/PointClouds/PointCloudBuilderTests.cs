@@ -34,7 +34,7 @@ public class PointCloudBuilderTests
         var (_, depth) = AnalyticStreet.Render(frame);
         var builder = StreetBuilder();
         var data = new byte[builder.Layout.ByteCount];
-        var result = builder.Build(depth, W, data);
+        var result = builder.Build(depth, W, H, W, data);
 
         int checkedPoints = 0, nanPoints = 0;
         for (var v = 0; v < H; v++)
@@ -84,7 +84,7 @@ public class PointCloudBuilderTests
         var (_, depth) = AnalyticStreet.Render(0);
         var builder = StreetBuilder();
         var data = new byte[builder.Layout.ByteCount];
-        var result = builder.Build(depth, W, data);
+        var result = builder.Build(depth, W, H, W, data);
         var header = StreetScene.HeaderAt(0);
         var msg = builder.ToMessage(header, result, data);
         Assert.Same(header, msg.Header);
@@ -101,7 +101,7 @@ public class PointCloudBuilderTests
         var builder = StreetBuilder(new PointCloudOptions { Rgb = true });
         var data = new byte[builder.Layout.ByteCount];
         Array.Fill(data, (byte)0xAB); // a reused buffer holds the previous frame
-        var result = builder.Build(depth, W, rgb, W * 3, data);
+        var result = builder.Build(depth, W, H, W, rgb, W * 3, data);
         for (var v = 0; v < H; v++)
         for (var u = 0; u < W; u++)
         {
@@ -127,6 +127,41 @@ public class PointCloudBuilderTests
         public int GetHashCode((double, double, double) obj) => 0;
     }
 
+    [Theory]
+    [InlineData("bgr8", ColorConversionCodes.RGB2BGR)]
+    [InlineData("rgba8", ColorConversionCodes.RGB2RGBA)]
+    [InlineData("bgra8", ColorConversionCodes.RGB2BGRA)]
+    public void Build_OtherColourEncodings_GiveTheSameCloudAsRgb8(string encoding, ColorConversionCodes conversion)
+    {
+        var (rgb, depth) = AnalyticStreet.Render(0);
+        using var source = Mat.FromPixelData(H, W, MatType.CV_8UC3, rgb);
+        using var converted = new Mat();
+        Cv2.CvtColor(source, converted, conversion); // OpenCV produces the other layout independently
+        var bytes = new byte[converted.Total() * converted.ElemSize()];
+        Marshal.Copy(converted.Data, bytes, 0, bytes.Length);
+        var builder = StreetBuilder(new PointCloudOptions { Rgb = true });
+        var expected = new byte[builder.Layout.ByteCount];
+        var actual = new byte[builder.Layout.ByteCount];
+        builder.Build(depth, W, H, W, rgb, W * 3, expected);
+        var layout = ColourLayout.FromEncoding(encoding);
+        builder.Build(depth, W, H, W, bytes, W * layout.BytesPerPixel, layout, actual);
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public void Build_Mono8_RepeatsGreyInAllChannels()
+    {
+        var depth = Enumerable.Repeat(2f, 40 * 2).ToArray();
+        var grey = Enumerable.Range(0, 80).Select(i => (byte)(3 * i)).ToArray();
+        var builder = new PointCloudBuilder(new PointCloudOptions { Rgb = true });
+        builder.SetCamera(new CameraModel(40, 2, 50, 50, 20, 1));
+        var data = new byte[builder.Layout.ByteCount];
+        builder.Build(depth, 40, 2, 40, grey, 40, ColourLayout.Mono8, data);
+        for (var k = 0; k < 80; k++) Assert.Equal([grey[k], grey[k], grey[k], 0], data[(k * 32 + 16)..(k * 32 + 20)]);
+        var e = Assert.Throws<NotSupportedException>(() => ColourLayout.FromEncoding("yuv422"));
+        Assert.Contains("'yuv422'", e.Message);
+    }
+
     [Fact]
     public void Build_XyzPadding_IsZeroInDirtyBuffer()
     {
@@ -134,7 +169,7 @@ public class PointCloudBuilderTests
         var builder = StreetBuilder();
         var data = new byte[builder.Layout.ByteCount];
         Array.Fill(data, (byte)0xCD);
-        builder.Build(depth, W, data);
+        builder.Build(depth, W, H, W, data);
         for (var k = 0; k < W * H; k++)
             Assert.Equal(0, BitConverter.ToInt32(data, k * 16 + 12));
     }
@@ -150,7 +185,7 @@ public class PointCloudBuilderTests
         var layout = builder.Layout;
         Assert.Equal(((W + stride - 1) / stride, (H + stride - 1) / stride), (layout.Width, layout.Height));
         var data = new byte[layout.ByteCount];
-        var result = builder.Build(depth, W, data);
+        var result = builder.Build(depth, W, H, W, data);
         var valid = 0;
         for (var j = 0; j < layout.Height; j++)
         for (var i = 0; i < layout.Width; i++)
@@ -166,12 +201,31 @@ public class PointCloudBuilderTests
     }
 
     [Fact]
+    public void Build_RgbWithStride_TakesColourOfTheSampledPixel()
+    {
+        var (rgb, depth) = AnalyticStreet.Render(0);
+        var builder = StreetBuilder(new PointCloudOptions { Rgb = true, Stride = 3 });
+        var layout = builder.Layout;
+        var data = new byte[layout.ByteCount];
+        builder.Build(depth, W, H, W, rgb, W * 3, data);
+        for (var j = 0; j < layout.Height; j++)
+        for (var i = 0; i < layout.Width; i++)
+        {
+            var p = j * layout.RowStep + i * 32;
+            var px = (3 * j * W + 3 * i) * 3;
+            Assert.Equal((rgb[px], rgb[px + 1], rgb[px + 2], (byte)0), (data[p + 18], data[p + 17], data[p + 16], data[p + 19]));
+            var d = depth[3 * j * W + 3 * i];
+            Assert.Equal(d, BitConverter.ToSingle(data, p + 8)); // NaN equals NaN here
+        }
+    }
+
+    [Fact]
     public void Build_DepthLimits_PointsOutsideAreNaN()
     {
         var (_, depth) = AnalyticStreet.Render(0);
         var builder = StreetBuilder(new PointCloudOptions { MinDepth = 5, MaxDepth = 40 });
         var data = new byte[builder.Layout.ByteCount];
-        var result = builder.Build(depth, W, data);
+        var result = builder.Build(depth, W, H, W, data);
         var expectedValid = 0;
         for (var k = 0; k < W * H; k++)
         {
@@ -194,11 +248,11 @@ public class PointCloudBuilderTests
         builder.SetCamera(camera);
         var depth = Enumerable.Range(0, 37 * 5).Select(k => 1f + k * 0.01f).ToArray();
         var data = new byte[builder.Layout.ByteCount];
-        Assert.True(builder.Build(depth, 37, data).IsDense);
+        Assert.True(builder.Build(depth, 37, 5, 37, data).IsDense);
         foreach (var bad in new[] { 0f, -1f, float.PositiveInfinity, float.NegativeInfinity, float.NaN })
         {
             depth[36] = bad; // last pixel of a row: the scalar tail after eight-wide blocks
-            var result = builder.Build(depth, 37, data);
+            var result = builder.Build(depth, 37, 5, 37, data);
             Assert.False(result.IsDense, $"depth {bad}");
             Assert.Equal(37 * 5 - 1, result.ValidPoints);
             Assert.True(float.IsNaN(BitConverter.ToSingle(data, 36 * 16 + 8)));
@@ -217,7 +271,7 @@ public class PointCloudBuilderTests
         for (var v = 0; v < 3; v++)
         for (var u = 0; u < stride; u++) depth[v * stride + u] = u < 20 ? 2 + v : -99;
         var data = new byte[builder.Layout.ByteCount];
-        var result = builder.Build(depth, stride, data);
+        var result = builder.Build(depth, 20, 3, stride, data);
         Assert.True(result.IsDense);
         for (var v = 0; v < 3; v++)
             Assert.Equal(2f + v, BitConverter.ToSingle(data, (v * 20 + 19) * 16 + 8));
@@ -228,15 +282,32 @@ public class PointCloudBuilderTests
     {
         var builder = StreetBuilder();
         var depth = new float[W * H];
-        var e1 = Assert.Throws<ArgumentException>(() => builder.Build(depth, W, new byte[100]));
+        var e1 = Assert.Throws<ArgumentException>(() => builder.Build(depth, W, H, W, new byte[100]));
         Assert.Contains("destination holds 100 bytes", e1.Message);
-        var e2 = Assert.Throws<ArgumentException>(() => builder.Build(depth.AsSpan(0, W * H - 1), W, new byte[builder.Layout.ByteCount]));
+        var e2 = Assert.Throws<ArgumentException>(() => builder.Build(depth.AsSpan(0, W * H - 1), W, H, W, new byte[builder.Layout.ByteCount]));
         Assert.Contains("depth holds", e2.Message);
-        var e3 = Assert.Throws<ArgumentException>(() => builder.Build(depth, W - 1, new byte[builder.Layout.ByteCount]));
+        var e3 = Assert.Throws<ArgumentException>(() => builder.Build(depth, W, H, W - 1, new byte[builder.Layout.ByteCount]));
         Assert.Contains("row stride 1241", e3.Message);
-        Assert.Throws<InvalidOperationException>(() => new PointCloudBuilder().Build(depth, W, new byte[10]));
+        Assert.Throws<InvalidOperationException>(() => new PointCloudBuilder().Build(depth, W, H, W, new byte[10]));
+        var e4 = Assert.Throws<ArgumentException>(() => builder.Build(depth, 640, 480, 640, new byte[builder.Layout.ByteCount]));
+        Assert.Contains("depth image is 640x480 but the camera model is 1242x375", e4.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new PointCloudBuilder(new PointCloudOptions { Stride = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new PointCloudBuilder(new PointCloudOptions { MinDepth = 10, MaxDepth = 5 }));
+    }
+
+    [Fact]
+    public void Build_AfterRejectedFrames_NextFrameWorks()
+    {
+        // As depth_image_proc's xyzrgb regression test (mismatched sizes, then a valid triplet): bad frames are
+        // rejected with an error and leave the builder usable.
+        var (rgb, depth) = AnalyticStreet.Render(0);
+        var builder = StreetBuilder(new PointCloudOptions { Rgb = true });
+        var data = new byte[builder.Layout.ByteCount];
+        Assert.Throws<ArgumentException>(() => builder.Build(depth, 640, 480, 640, rgb, 640 * 3, data));
+        Assert.Throws<ArgumentException>(() => builder.Build(depth, W, H, W, rgb.AsSpan(0, 100), W * 3, data));
+        Assert.Throws<ArgumentException>(() => builder.Build(depth, W, H, W, rgb, W * 3, ColourLayout.Rgb8 with { Red = 5 }, data));
+        var result = builder.Build(depth, W, H, W, rgb, W * 3, data);
+        Assert.True(result.ValidPoints > W * H / 2);
     }
 
     [Fact]
@@ -259,14 +330,14 @@ public class PointCloudBuilderTests
         var xyzrgb = StreetBuilder(new PointCloudOptions { Rgb = true, Stride = 2, MaxDepth = 80 });
         var a = new byte[xyz.Layout.ByteCount];
         var b = new byte[xyzrgb.Layout.ByteCount];
-        xyz.Build(depth, W, a);
-        xyzrgb.Build(depth, W, rgb, W * 3, b);
+        xyz.Build(depth, W, H, W, a);
+        xyzrgb.Build(depth, W, H, W, rgb, W * 3, b);
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var k = 0; k < 20; k++)
         {
             xyz.SetCamera(StreetScene.Camera);
-            xyz.Build(depth, W, a);
-            xyzrgb.Build(depth, W, rgb, W * 3, b);
+            xyz.Build(depth, W, H, W, a);
+            xyzrgb.Build(depth, W, H, W, rgb, W * 3, b);
         }
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
@@ -316,7 +387,7 @@ public class PointCloudBuilderTests
         var builder = new PointCloudBuilder();
         builder.SetCamera(camera);
         var data = new byte[builder.Layout.ByteCount];
-        var result = builder.Build(depth, w, data);
+        var result = builder.Build(depth, w, h, w, data);
         Assert.Equal(expectDense, result.IsDense);
         var compared = 0;
         for (var k = 0; k < w * h; k++)

@@ -59,6 +59,20 @@ public class StreetSceneTests
     }
 
     [Fact]
+    public void RenderMessages_ShareHeader_AndCarryTheRenderedBytes()
+    {
+        var (rgbImage, depthImage, info) = StreetScene.RenderMessages(4);
+        var (rgb, depth) = AnalyticStreet.Render(4);
+        Assert.Same(rgbImage.Header, depthImage.Header);
+        Assert.Same(rgbImage.Header, info.Header);
+        Assert.Equal(("rgb8", 1242u * 3, "32FC1", 1242u * 4), (rgbImage.Encoding, rgbImage.Step, depthImage.Encoding, depthImage.Step));
+        Assert.Equal(rgb, rgbImage.Data.ToArray());
+        var bytes = depthImage.Data.Span;
+        for (var k = 0; k < depth.Length; k += 997)
+            Assert.Equal(depth[k], System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(bytes[(4 * k)..]));
+    }
+
+    [Fact]
     public void CameraInfoAt_DescribesTheRenderingCamera()
     {
         var info = StreetScene.CameraInfoAt(2);

@@ -51,7 +51,7 @@ public sealed class McapException : IOException
             McapErrorKind.TooLarge => "size too large in",
             _ => "invalid",
         };
-        var where = record is null ? "" : field is null ? $" {record}" : $" {record}.{field}";
+        var where = record is null ? (field is null ? "" : $" {field}") : field is null ? $" {record}" : $" {record}.{field}";
         var prefix = file is null ? "" : file + ": ";
         return $"{prefix}{what}{where} at offset {offset}: {detail}";
     }

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.IO.Hashing;
 
 namespace DepthNode.Bags.Mcap;
@@ -95,6 +96,107 @@ public sealed partial class McapReader
             cursor.Records.Array.AsMemory(e.Offset + McapConstants.MessageHeaderLength, e.Length - McapConstants.MessageHeaderLength));
     }
 
+    /// <summary>A top-level Chunk or Message record found by <see cref="MapDataSection"/>, with its log-time range.</summary>
+    private readonly record struct DataSlot(long Offset, ulong Length, bool IsChunk, ulong Start, ulong End);
+
+    /// <summary>
+    /// Without a summary, first map the data section cheaply (record headers, chunk time ranges, message times;
+    /// schemas and channels) to learn whether file order is log-time order. Usually it is (rosbag2 writes in receive
+    /// order) and the streaming scan runs; otherwise the slots are merged by log time exactly like indexed chunks.
+    /// </summary>
+    private IEnumerable<McapMessageView> UnindexedRead(McapMessageFilter filter)
+    {
+        var slots = MapDataSection(out var ordered, out var tail);
+        foreach (var m in ordered ? LinearScan(filter, metadataOnly: false, null) : MergeSlots(slots, filter, tail)) yield return m;
+    }
+
+    private List<DataSlot> MapDataSection(out bool ordered, out long? tail)
+    {
+        tail = null;
+        var slots = new List<DataSlot>();
+        Span<byte> head = stackalloc byte[McapConstants.MessageHeaderLength];
+        ordered = true;
+        ulong maxEnd = 0;
+        var pos = _dataStart;
+        while (TryReadRecordHeader(pos, out var op, out var len) && len <= (ulong)(_length - pos - 9))
+        {
+            var content = pos + 9;
+            switch (op)
+            {
+                case 0: throw new McapException(McapErrorKind.Invalid, pos, null, "opcode", "opcode 0 is not a record");
+                case McapOpcode.Schema: AddSchema(McapRecordParser.ParseSchema(ReadContent(content, len, "Schema"), content), content); break;
+                case McapOpcode.Channel: AddChannel(McapRecordParser.ParseChannel(ReadContent(content, len, "Channel"), content), content); break;
+                case McapOpcode.Chunk or McapOpcode.Message:
+                    var isChunk = op == McapOpcode.Chunk;
+                    var need = isChunk ? 16 : McapConstants.MessageHeaderLength;
+                    if (len < (ulong)need) throw new McapException(McapErrorKind.Truncated, content, McapConstants.Name(op), "header", $"needs {need} bytes, record has {len}");
+                    ReadExactly(content, head[..need]);
+                    ulong start, end;
+                    if (isChunk) { start = BinaryPrimitives.ReadUInt64LittleEndian(head); end = BinaryPrimitives.ReadUInt64LittleEndian(head[8..]); }
+                    else start = end = McapRecordParser.ParseMessageHeader(head, content).LogTime;
+                    // An empty chunk (schemas only) has no time range.
+                    if (isChunk && start == 0 && end == 0) { slots.Add(new DataSlot(pos, len, true, 0, 0)); break; }
+                    if (start < maxEnd) ordered = false;
+                    maxEnd = Math.Max(maxEnd, end);
+                    slots.Add(new DataSlot(pos, len, isChunk, start, end));
+                    break;
+            }
+            if (op is McapOpcode.DataEnd or McapOpcode.Footer) return slots;
+            pos = content + (long)len;
+        }
+        tail = pos;
+        // Cut off: the streaming scan handles (and reports) the partial record; merge only whole records.
+        return slots;
+    }
+
+    private IEnumerable<McapMessageView> MergeSlots(List<DataSlot> slots, McapMessageFilter filter, long? tail)
+    {
+        var channels = new ChannelSelection(filter, this);
+        slots.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : a.Offset.CompareTo(b.Offset));
+        var queue = new PriorityQueue<ChunkCursor, (ulong Time, long Order)>();
+        var next = 0;
+        try
+        {
+            while (true)
+            {
+                while (next < slots.Count && (queue.Count == 0 || slots[next].Start <= queue.Peek().CurrentTime))
+                {
+                    var slot = slots[next++];
+                    if (slot.End < filter.StartTime || slot.Start >= filter.EndTime) continue;
+                    var cursor = RentCursor();
+                    cursor.Order = slot.Offset;
+                    if (slot.IsChunk)
+                    {
+                        LoadChunk(slot.Offset, slot.Length + 9, cursor);
+                        IndexChunk(cursor, cursor.Records.Span, filter, channels);
+                    }
+                    else
+                    {
+                        // A top-level message: its record becomes a one-record "chunk".
+                        var record = cursor.Records.ResetTo((int)slot.Length + 9);
+                        ReadExactly(slot.Offset, record);
+                        cursor.RecordsOffset = slot.Offset;
+                        cursor.IsPartial = false;
+                        IndexChunk(cursor, record, filter, channels);
+                    }
+                    if (cursor.Entries.Count > 0) queue.Enqueue(cursor, (cursor.CurrentTime, cursor.Order));
+                    else ReturnCursor(cursor);
+                }
+                if (!queue.TryDequeue(out var c, out _)) break;
+                yield return View(c, channels);
+                if (++c.Index < c.Entries.Count) queue.Enqueue(c, (c.CurrentTime, c.Order));
+                else ReturnCursor(c);
+            }
+        }
+        finally
+        {
+            while (queue.TryDequeue(out var c, out _)) ReturnCursor(c);
+        }
+        // Whatever lies after the last whole record (a cut) is reported and, for an uncompressed chunk, read by the scan.
+        if (tail is { } from)
+            foreach (var m in LinearScan(filter, metadataOnly: false, null, from)) yield return m;
+    }
+
     /// <summary>Reads the chunk record at <paramref name="offset"/> and decodes it into <paramref name="cursor"/>.</summary>
     private void LoadChunk(long offset, ulong maxLength, ChunkCursor cursor)
     {
@@ -160,11 +262,11 @@ public sealed partial class McapReader
     /// Walks the data section record by record. Stops at DataEnd (checking the data CRC), at the Footer, or where the
     /// file is cut off: then it warns, yields the complete messages of a partial uncompressed chunk, and ends.
     /// </summary>
-    private IEnumerable<McapMessageView> LinearScan(McapMessageFilter? filter, bool metadataOnly, List<McapMetadata>? metadata)
+    private IEnumerable<McapMessageView> LinearScan(McapMessageFilter? filter, bool metadataOnly, List<McapMetadata>? metadata, long? from = null)
     {
         filter ??= new McapMessageFilter();
         var channels = new ChannelSelection(filter, this);
-        var crc = _options.VerifyCrcs && !metadataOnly ? new Crc32() : null;
+        var crc = _options.VerifyCrcs && !metadataOnly && from is null ? new Crc32() : null;
         if (crc is not null)
         {
             // The data CRC covers everything from the magic up to the DataEnd record.
@@ -172,8 +274,9 @@ public sealed partial class McapReader
             ReadExactly(0, prefix);
             crc.Append(prefix);
         }
-        var pos = _dataStart;
+        var pos = from ?? _dataStart;
         long yielded = 0;
+        ulong lastTime = 0;
         var cursor = RentCursor();
         try
         {
@@ -227,6 +330,7 @@ public sealed partial class McapReader
                         if (ch is not null && h.LogTime >= filter.StartTime && h.LogTime < filter.EndTime)
                         {
                             yielded++;
+                            CheckOrder(h.LogTime, contentOffset, ref lastTime);
                             yield return new McapMessageView(ch, h.Sequence, h.LogTime, h.PublishTime,
                                 _scratch.AsMemory(McapConstants.MessageHeaderLength, (int)len - McapConstants.MessageHeaderLength));
                         }
@@ -238,6 +342,7 @@ public sealed partial class McapReader
                         for (cursor.Index = 0; cursor.Index < cursor.Entries.Count; cursor.Index++)
                         {
                             yielded++;
+                            CheckOrder(cursor.CurrentTime, contentOffset, ref lastTime);
                             yield return View(cursor, channels);
                         }
                         break;
@@ -249,6 +354,19 @@ public sealed partial class McapReader
         {
             ReturnCursor(cursor);
         }
+    }
+
+    /// <summary>Without an index, messages come in file order, which rosbag2 makes log-time order; say so when it is not.</summary>
+    private bool _orderWarned;
+
+    private void CheckOrder(ulong time, long offset, ref ulong lastTime)
+    {
+        if (time < lastTime && !_orderWarned)
+        {
+            _orderWarned = true;
+            Warn($"log time goes backwards at offset {offset}: the file has no index, so messages are read in file order (run `depthnode bag recover` to index it)");
+        }
+        lastTime = Math.Max(lastTime, time);
     }
 
     private bool TryPartialChunk(ReadOnlySpan<byte> partial, long contentOffset, ChunkCursor cursor, McapMessageFilter filter, ChannelSelection channels)

@@ -213,7 +213,9 @@ public sealed partial class McapReader : IDisposable
     public IEnumerable<McapMessageView> ReadMessages(McapMessageFilter? filter = null)
     {
         filter ??= new McapMessageFilter();
-        var source = Indexed ? IndexedRead(filter) : LinearScan(filter, metadataOnly: false, null);
+        var source = Indexed ? IndexedRead(filter)
+            : _options.ForceLinearScan ? LinearScan(filter, metadataOnly: false, null)
+            : UnindexedRead(filter);
         using var e = source.GetEnumerator();
         while (true)
         {

@@ -22,6 +22,9 @@ public sealed record McapWriterOptions
     public bool ChunkCrc { get; init; } = true;
     public bool DataSectionCrc { get; init; } = true;
     public bool SummaryCrc { get; init; } = true;
+    /// <summary>Write the summary section (schemas, channels, statistics, chunk/metadata indexes). Without it the file is
+    /// complete but index-less: readers must scan it.</summary>
+    public bool WriteSummary { get; init; } = true;
 }
 
 /// <summary>
@@ -138,6 +141,17 @@ public sealed class McapWriter : IDisposable
         _record.Begin(McapOpcode.DataEnd).U32(_options.DataSectionCrc ? _dataCrc.GetCurrentHashAsUInt32() : 0).End();
         EmitRecord(_record);
 
+        if (!_options.WriteSummary)
+        {
+            Span<byte> bare = stackalloc byte[McapConstants.FooterRecordLength];
+            bare.Clear();
+            bare[0] = (byte)McapOpcode.Footer;
+            BinaryPrimitives.WriteUInt64LittleEndian(bare[1..], 20);
+            Emit(bare);
+            Emit(McapConstants.Magic);
+            _out.Flush();
+            return;
+        }
         _inSummary = true;
         var summaryStart = (ulong)_position;
         var groups = new List<(McapOpcode Op, ulong Start, ulong Length)>();

@@ -4,8 +4,8 @@ namespace DepthNode.Bags.Sqlite;
 
 /// <summary>
 /// Reads one rosbag2 <c>.db3</c> file, schema versions 1–4 (detected as rosbag2 does: a <c>schema</c> table gives
-/// the version; else a <c>topics.offered_qos_profiles</c> column means 2; else 1). Type names without <c>/msg/</c>
-/// (schema 1 era, e.g. <c>sensor_msgs/Image</c>) are normalised to <c>pkg/msg/Type</c>. Message definitions come
+/// the version; else a <c>topics.offered_qos_profiles</c> column means 2; else 1). Schema-1 type names without
+/// <c>/msg/</c> (e.g. <c>sensor_msgs/Image</c>) are normalised to <c>pkg/msg/Type</c>; later schemas keep the stored name. Message definitions come
 /// from the <c>message_definitions</c> table (schema 4). Storage has no publish time, so it equals the log time.
 /// </summary>
 public sealed class SqliteBagFile : IDisposable
@@ -81,7 +81,9 @@ public sealed class SqliteBagFile : IDisposable
         {
             using var cmd = new SqliteCommand("SELECT topic_type, encoding, encoded_message_definition FROM message_definitions", _db);
             using var r = cmd.ExecuteReader();
-            while (r.Read()) definitions[NormaliseType(r.GetString(0))] = (r.GetString(1), r.GetString(2));
+            // rosbag2 stores encoding "unknown" with empty text when it had no definition; MCAP says "" for that.
+            while (r.Read())
+                definitions[r.GetString(0)] = (r.GetString(1) == "unknown" && r.GetString(2).Length == 0 ? "" : r.GetString(1), r.GetString(2));
         }
         var qos = HasColumn("topics", "offered_qos_profiles");
         var hash = HasColumn("topics", "type_description_hash");
@@ -91,7 +93,8 @@ public sealed class SqliteBagFile : IDisposable
         {
             while (r.Read())
             {
-                var type = NormaliseType(r.GetString(2));
+                // Schema 1 (Crystal–Eloquent) stored "pkg/Type"; later schemas store whatever rosbag2 was given, kept as is.
+                var type = SchemaVersion == 1 ? NormaliseType(r.GetString(2)) : r.GetString(2);
                 definitions.TryGetValue(type, out var def);
                 var t = new TopicInfo(r.GetString(1), type, r.GetString(3), r.IsDBNull(4) ? "" : r.GetString(4), r.IsDBNull(5) ? "" : r.GetString(5),
                     def.Text ?? "", def.Encoding ?? "");

@@ -75,10 +75,20 @@ public sealed class SqliteBagWriter : IDisposable
         _insert.Transaction = _tx;
         _pTopic.Value = id;
         _pTime.Value = timestampNs;
-        // Microsoft.Data.Sqlite binds whole byte[] values; reuse one when the size repeats (e.g. image streams).
-        if (_blob.Length != data.Length) _blob = new byte[data.Length];
-        data.CopyTo(_blob);
-        _pData.Value = _blob;
+        // Microsoft.Data.Sqlite binds byte[] values; one growing buffer with Size limiting the bound length avoids
+        // allocating a payload-sized array per message (Size 0 would mean "whole array", hence the empty case).
+        if (data.Length == 0)
+        {
+            _pData.Value = Array.Empty<byte>();
+            _pData.Size = -1;
+        }
+        else
+        {
+            if (_blob.Length < data.Length) _blob = new byte[Math.Max(data.Length, _blob.Length * 2)];
+            data.CopyTo(_blob);
+            _pData.Value = _blob;
+            _pData.Size = data.Length;
+        }
         _insert.ExecuteNonQuery();
         if (++_pending >= 1000) Commit();
     }

@@ -1,0 +1,160 @@
+using System.Globalization;
+using DepthNode.Bags;
+using DepthNode.Cli.Previews;
+using DepthNode.CommandLine;
+using DepthNode.Depth;
+using DepthNode.Inference;
+using DepthNode.Messages;
+using DepthNode.NodeLogic;
+using DepthNode.Synthetic;
+
+namespace DepthNode.Cli.Commands;
+
+/// <summary>
+/// `depthnode run`: the node's pipeline over every image of a bag, outputs recorded to a new bag. Without --bag it
+/// runs on the built-in default: a procedurally rendered street (exact depth known), so it works on any machine and
+/// reports its own accuracy.
+/// </summary>
+public sealed class RunCommand : ICommand, IHasValueOptions
+{
+    public const int DefaultFrames = 20;
+
+    public string Name => "run";
+    public string Summary => "run the depth pipeline over a bag and record depth, camera_info, points, colorized depth";
+    public string Usage => "run [--bag <in>] [--out <out>] [--config <params.yaml>] [--model <card|onnx>] " +
+        "[--metric-source model|fixed|sparse_depth|ground_plane] [--image-topic T] [--camera-info-topic T] " +
+        "[--storage mcap|sqlite3] [--compression none|zstd|lz4] [--copy-inputs] [--limit N] [--previews N] [--threads N] [--force]";
+    public IReadOnlyCollection<string> ValueOptions { get; } =
+        ["bag", "out", "config", "model", "metric-source", "image-topic", "camera-info-topic", "storage", "compression", "limit", "previews", "threads", "frames"];
+
+    public int Run(Arguments args, TextWriter stdout, TextWriter stderr)
+    {
+        var bag = args.Option("bag");
+        var demo = bag is null;
+        var outPath = args.Option("out") ?? Path.Combine("out", demo ? "street-depth" : Path.GetFileName(Path.TrimEndingDirectorySeparator(bag!)) + "-depth");
+        var config = args.Option("config");
+        var options = config is null ? new DepthNodeOptions() : DepthNodeOptions.Load(config);
+        if (demo && args.Option("metric-source") is null && config is null)
+            // FastDepth is an indoor network; on a street the camera height makes it metric (the node's vehicle mode).
+            options = options with { MetricSource = MetricSource.GroundPlane, CameraHeightM = StreetScene.CameraHeight };
+        if (args.Option("model") is { } model) options = options with { Model = model };
+        if (args.Option("metric-source") is { } source) options = options with { MetricSource = ParseMetricSource(source) };
+        if (args.Option("image-topic") is { } it) options = options with { ImageTopic = it };
+        if (args.Option("camera-info-topic") is { } ct) options = options with { CameraInfoTopic = ct };
+        options = options.Validate();
+        var storage = args.Option("storage") switch { null or "mcap" => BagStorage.Mcap, "sqlite3" => BagStorage.Sqlite3, var s => throw new CliException($"--storage must be mcap or sqlite3, got '{s}'", 2) };
+        var compression = args.Option("compression") switch { null or "none" => McapCompression.None, "zstd" => McapCompression.Zstd, "lz4" => McapCompression.Lz4, var s => throw new CliException($"--compression must be none, zstd or lz4, got '{s}'", 2) };
+        var copyInputs = args.Flag("copy-inputs");
+        var limit = args.IntOption("limit", 0);
+        var previews = args.IntOption("previews", 4);
+        var threads = args.IntOption("threads", 0);
+        var frames = args.IntOption("frames", DefaultFrames);
+        var force = args.Flag("force") || demo;
+        args.EnsureAllUsed(0);
+
+        var log = new TextLogSink(stderr);
+        if (demo)
+        {
+            bag = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outPath))!, "street-input");
+            PrepareOutput(bag, force: true);
+            StreetSceneBag.Write(bag, frames);
+            stdout.WriteLine($"input: {bag} ({frames} rendered street frames, 1242x375 rgb8, exact depth known)");
+        }
+        if (!File.Exists(bag) && !Directory.Exists(bag)) throw new CliException($"bag {bag} does not exist");
+        PrepareOutput(outPath, force);
+
+        using var reader = BagReader.Open(bag!, w => log.Write(NodeLogic.LogLevel.Warn, $"{bag}: {w}"));
+        using var depthModel = DepthModelFactory.Open(options, line => log.Write(NodeLogic.LogLevel.Info, line), threads > 0 ? threads : null);
+        stdout.WriteLine($"model: {depthModel.Card.Name} on {depthModel.Provider}; metric source: {SnakeCaseName(options.MetricSource)}");
+        var diagnostics = new NodeDiagnostics("depth_node", new StageTimings(4096));
+        using var pipeline = new DepthPipeline(options, depthModel, diagnostics, log);
+        var previewFolder = Path.TrimEndingDirectorySeparator(Path.GetFullPath(outPath)) + "-previews";
+        var total = CountImages(reader, options, log, limit);
+        var previewWriter = new PreviewWriter(previewFolder, PreviewWriter.Spread(total, previews));
+        var scores = new List<DepthErrors>();
+        var compressed = false;
+        var runner = new BagDepthRunner(options, pipeline, log)
+        {
+            CopyInputs = copyInputs,
+            Limit = limit,
+            FrameDone = (index, input, outputs) =>
+            {
+                previewWriter.Offer(index, input, compressed, outputs.HasColorized ? outputs.Colorized.WrittenSpan : default);
+                if (demo && outputs.HasDepth) scores.Add(ScoreAgainstScene(index, outputs.Depth.WrittenSpan));
+            },
+        };
+        compressed = BagDepthRunner.ResolveTopics(reader.Info, options, new NullSink()).Compressed;
+        BagRunSummary summary;
+        using (var writer = BagWriter.Create(outPath, storage, compression))
+            summary = runner.Run(reader, writer);
+
+        stdout.WriteLine($"output: {outPath} ({summary.Processed} of {summary.Images} frames processed, {summary.Dropped} dropped)");
+        var t = diagnostics.Timings;
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"median ms: decode {t.Median(PipelineStage.Decode):0.00}, preprocess {t.Median(PipelineStage.Preprocess):0.00}, " +
+            $"inference {t.Median(PipelineStage.Inference):0.00}, postprocess {t.Median(PipelineStage.Postprocess):0.00}, " +
+            $"metric fit {t.Median(PipelineStage.MetricFit):0.00}, point cloud {t.Median(PipelineStage.PointCloud):0.00}, " +
+            $"colorize {t.Median(PipelineStage.Colorize):0.00}, total {t.Median(PipelineStage.Total):0.00}"));
+        if (pipeline.LastFit.Source == MetricSource.GroundPlane || pipeline.LastFit.Source == MetricSource.SparseDepth)
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"last metric fit: {pipeline.LastFit}"));
+        if (scores.Count > 0)
+        {
+            var mean = (AbsRel: scores.Average(s => s.AbsRel), Delta1: scores.Average(s => s.Delta1), Rmse: scores.Average(s => s.Rmse));
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"accuracy against the scene's exact depth (<= 80 m, mean of {scores.Count} frames): AbsRel {mean.AbsRel:0.000}, delta1 {mean.Delta1:0.000}, RMSE {mean.Rmse:0.00} m"));
+        }
+        foreach (var p in previewWriter.Written) stdout.WriteLine($"preview: {p}");
+        foreach (var w in summary.Warnings) stdout.WriteLine($"warning: {w}");
+        return summary.Processed > 0 ? 0 : 1;
+    }
+
+    private static long CountImages(BagReader reader, DepthNodeOptions options, ILogSink log, int limit)
+    {
+        var image = BagDepthRunner.ResolveTopics(reader.Info, options, log).Image;
+        var count = reader.Info.Topics.FirstOrDefault(t => t.Topic.Name == image)?.MessageCount ?? 0;
+        return limit > 0 ? Math.Min(limit, count) : count;
+    }
+
+    private static DepthErrors ScoreAgainstScene(long frame, ReadOnlySpan<byte> depthPayload)
+    {
+        var view = ImageMessageView.Parse(depthPayload);
+        var predicted = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(view.Data);
+        var rgb = new byte[StreetScene.Width * StreetScene.Height * 3];
+        var truth = new float[StreetScene.Width * StreetScene.Height];
+        StreetScene.Render((int)frame, rgb, truth);
+        var mask = new bool[truth.Length];
+        for (var i = 0; i < truth.Length; i++) mask[i] = truth[i] is > 1e-3f and <= 80f && float.IsFinite(predicted[i]);
+        return DepthErrors.Compute(predicted, truth, mask);
+    }
+
+    /// <summary>Refuses to overwrite anything but an earlier bag (a folder with metadata.yaml) and only with --force.</summary>
+    private static void PrepareOutput(string path, bool force)
+    {
+        if (!Directory.Exists(path) && !File.Exists(path)) return;
+        if (!force) throw new CliException($"output {path} exists (use --force to replace it)");
+        if (!File.Exists(Path.Combine(path, "metadata.yaml")))
+            throw new CliException($"output {path} exists and is not a bag folder; refusing to delete it");
+        Directory.Delete(path, recursive: true);
+    }
+
+    private static MetricSource ParseMetricSource(string s) => s switch
+    {
+        "model" => MetricSource.Model,
+        "fixed" => MetricSource.Fixed,
+        "sparse_depth" => MetricSource.SparseDepth,
+        "ground_plane" => MetricSource.GroundPlane,
+        _ => throw new CliException($"--metric-source must be model, fixed, sparse_depth or ground_plane, got '{s}'", 2),
+    };
+
+    private static string SnakeCaseName(MetricSource s) => s switch
+    {
+        MetricSource.SparseDepth => "sparse_depth",
+        MetricSource.GroundPlane => "ground_plane",
+        _ => s.ToString().ToLowerInvariant(),
+    };
+
+    private sealed class NullSink : ILogSink
+    {
+        public void Write(NodeLogic.LogLevel level, string message) { }
+    }
+}

@@ -1,0 +1,396 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using DepthNode.Camera;
+using DepthNode.Cdr;
+using DepthNode.Depth;
+using DepthNode.Imaging;
+using DepthNode.Inference;
+using DepthNode.Messages;
+using DepthNode.PointClouds;
+
+namespace DepthNode.NodeLogic;
+
+/// <summary>
+/// The node's job for one frame, without ROS around it: a serialized camera image and its CameraInfo in; metric depth,
+/// CameraInfo, an organized point cloud, colourised depth and metadata out, each serialized into its reused buffer in
+/// <see cref="Outputs"/>, all stamped with the input's header.
+/// <para>
+/// Stages: decode (in place for raw images) → pre-process straight into the network's input tensor → inference →
+/// resample the output to the camera resolution → metric fit → metric depth written straight into the depth
+/// message's data → point cloud and colourised depth read from there and written into their own messages. After the
+/// first frame of a given size nothing on this path allocates (compressed input excepted: OpenCV decodes into a new
+/// native image each time).
+/// </para>
+/// Bad input never throws out of here: the frame is dropped, counted under its reason in <see cref="Diagnostics"/>,
+/// logged (throttled), and the next frame is processed normally.
+/// </summary>
+public sealed class DepthPipeline : IDisposable
+{
+    private readonly DepthNodeOptions _options;
+    private readonly IDepthModel _model;
+    private readonly ThrottledLog _log;
+    private readonly ImagePreprocessor _preprocessor;
+    private readonly DepthOutputResampler _resampler = new();
+    private readonly CompressedImageDecoder _compressed = new();
+    private readonly PointCloudBuilder _cloud;
+    private readonly DepthColorizer _colorizer;
+    private readonly FixedMetricScale? _fixedScale;
+    private readonly SparseDepthAligner? _sparse;
+    private readonly byte[]? _frameIdOverride;
+    private readonly string _metricSourceName;
+
+    private float[] _prediction = [];
+    private GroundPlaneAligner? _groundPlane;
+    private int _groundPlaneHeight;
+    private float[] _metric = [];
+    private byte[] _grey = [];
+    private CameraInfo? _cameraInfoSource;
+    private int _cameraWidth, _cameraHeight;
+    private CameraInfo? _outputCameraInfo;
+    private CameraModel? _camera;
+    private string _lastFormat = "";
+    private byte[] _lastFormatUtf8 = [];
+    private long _droppedSinceOutput;
+
+    public DepthPipeline(DepthNodeOptions options, IDepthModel model, NodeDiagnostics diagnostics, ILogSink log)
+    {
+        _options = options.Validate();
+        _model = model;
+        Diagnostics = diagnostics;
+        Diagnostics.Provider = model.Provider;
+        _log = new ThrottledLog(log, TimeSpan.FromSeconds(options.LogThrottleS));
+        _preprocessor = new ImagePreprocessor(model.Card.Input);
+        _cloud = new PointCloudBuilder(new PointCloudOptions
+        {
+            Stride = options.CloudStride,
+            MinDepth = (float)options.CloudMinRangeM,
+            MaxDepth = (float)options.CloudMaxRangeM,
+            Rgb = options.CloudRgb,
+        });
+        _colorizer = new DepthColorizer(options.ColorizeMaxM > options.ColorizeMinM
+            ? new DepthColorizerOptions { MinDepth = (float)options.ColorizeMinM, MaxDepth = (float)options.ColorizeMaxM }
+            : new DepthColorizerOptions());
+        var kind = model.Card.Output.Kind;
+        switch (options.MetricSource)
+        {
+            case MetricSource.Model when kind != DepthOutputKind.MetricDepth:
+                throw new InvalidDataException(
+                    $"metric_source 'model' needs a network that outputs metres, but {model.Card.Name} outputs {kind}; " +
+                    "use fixed, sparse_depth or ground_plane");
+            case MetricSource.Model:
+                _fixedScale = FixedMetricScale.Model;
+                break;
+            case MetricSource.Fixed:
+                _fixedScale = new FixedMetricScale(new FixedScaleOptions(options.FixedScale, options.FixedShift));
+                break;
+            case MetricSource.GroundPlane:
+                break; // built for the network's output height on the first frame (GroundPlaneFor)
+            case MetricSource.SparseDepth:
+                _sparse = new SparseDepthAligner(new SparseDepthOptions(Smoothing: new SmoothingOptions()));
+                break;
+        }
+        _metricSourceName = SnakeCase.From(options.MetricSource.ToString());
+        if (options.FrameId.Length > 0) _frameIdOverride = Encoding.UTF8.GetBytes(options.FrameId);
+    }
+
+    public NodeDiagnostics Diagnostics { get; }
+    public DepthOutputs Outputs { get; } = new();
+
+    /// <summary>The last fitted metric scale/shift (for the metadata message and diagnostics).</summary>
+    public MetricFit LastFit { get; private set; }
+
+    /// <summary>Processes one serialized sensor_msgs/Image. Returns false when the frame was dropped (and counted).</summary>
+    /// <param name="sparseDepth">Metric depth in metres on the camera's pixel grid (NaN or 0 = no measurement); needed by
+    /// <c>sparse_depth</c>, ignored otherwise.</param>
+    public bool ProcessImage(ReadOnlySpan<byte> imageCdr, CameraInfo? cameraInfo, ReadOnlySpan<float> sparseDepth = default)
+    {
+        var t0 = Stopwatch.GetTimestamp();
+        Diagnostics.FrameReceived();
+        ImageMessageView message;
+        ImageView image;
+        try
+        {
+            message = ImageMessageView.Parse(imageCdr);
+            image = ImageView.Create(EncodingName(message.EncodingUtf8), message.Width, message.Height, message.Step,
+                message.IsBigEndian != 0, message.Data);
+        }
+        catch (Exception e) when (e is CdrException or ImageFormatException)
+        {
+            return Drop(FrameDropReason.BadImage, "image: " + e.Message);
+        }
+        Diagnostics.Timings.Record(PipelineStage.Decode, t0, Stopwatch.GetTimestamp());
+        return Process(message.Header, image, cameraInfo, sparseDepth, t0);
+    }
+
+    /// <summary>Processes one serialized sensor_msgs/CompressedImage (jpeg or png).</summary>
+    public bool ProcessCompressedImage(ReadOnlySpan<byte> compressedCdr, CameraInfo? cameraInfo, ReadOnlySpan<float> sparseDepth = default)
+    {
+        var t0 = Stopwatch.GetTimestamp();
+        Diagnostics.FrameReceived();
+        CompressedImageMessageView message;
+        ImageView image;
+        try
+        {
+            message = CompressedImageMessageView.Parse(compressedCdr);
+            image = _compressed.Decode(FormatName(message.FormatUtf8), message.Data);
+        }
+        catch (Exception e) when (e is CdrException or ImageFormatException)
+        {
+            return Drop(FrameDropReason.DecodeFailed, "compressed image: " + e.Message);
+        }
+        Diagnostics.Timings.Record(PipelineStage.Decode, t0, Stopwatch.GetTimestamp());
+        return Process(message.Header, image, cameraInfo, sparseDepth, t0);
+    }
+
+    /// <summary>Counts a frame that never reached the pipeline (superseded in the queue, no CameraInfo to pair with).</summary>
+    public void ReportDropped(FrameDropReason reason, string? error = null)
+    {
+        Diagnostics.FrameReceived();
+        Drop(reason, error);
+    }
+
+    private bool Process(HeaderView inputHeader, in ImageView image, CameraInfo? cameraInfo, ReadOnlySpan<float> sparseDepth, long t0)
+    {
+        Outputs.Begin();
+        if (cameraInfo is null)
+            return Drop(FrameDropReason.NoCameraInfo, $"no CameraInfo received on {_options.CameraInfoTopic}; depth needs the intrinsics");
+        try
+        {
+            UpdateCamera(cameraInfo, image.Width, image.Height);
+        }
+        catch (InvalidCameraInfoException e)
+        {
+            return Drop(FrameDropReason.NoCameraInfo, "camera_info: " + e.Message);
+        }
+        var header = new HeaderView(inputHeader.Stamp, _frameIdOverride is null ? inputHeader.FrameIdUtf8 : _frameIdOverride);
+        int w = image.Width, h = image.Height, pixels = w * h;
+        var kind = _model.Card.Output.Kind;
+
+        // Network.
+        DepthOutputView output;
+        int nonFinite;
+        float inferenceMs;
+        try
+        {
+            var t = Stopwatch.GetTimestamp();
+            var size = _model.InputSizeFor(w, h);
+            _preprocessor.Run(image, _model.GetInputBuffer(size), size);
+            var tInfer = Stopwatch.GetTimestamp();
+            Diagnostics.Timings.Record(PipelineStage.Preprocess, t, tInfer);
+            output = _model.Run();
+            t = Stopwatch.GetTimestamp();
+            inferenceMs = (float)((t - tInfer) * 1000.0 / Stopwatch.Frequency);
+            Diagnostics.Timings.Record(PipelineStage.Inference, tInfer, t);
+            nonFinite = DepthOutputResampler.CountNonFinite(output.Values);
+            if (nonFinite == output.Values.Length)
+                return Drop(FrameDropReason.ModelFailed, $"{_model.Card.Name}: the network output has no finite value");
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return Drop(FrameDropReason.ModelFailed, $"{_model.Card.Name}: {e.Message}");
+        }
+
+        // Metric scale. The ground plane is fitted on the network output itself (its rows map linearly to image rows),
+        // so the full-resolution prediction is never materialised; sparse depth needs the camera grid.
+        var tFit = Stopwatch.GetTimestamp();
+        MetricFit fit;
+        if (_fixedScale is not null) fit = _fixedScale.Fit;
+        else if (_options.MetricSource == MetricSource.GroundPlane)
+        {
+            var sy = (double)output.Height / h;
+            fit = GroundPlaneFor(output.Height).Fit(output.Values, output.Width, output.Height, _camera!.Fy * sy, (_camera.Cy + 0.5) * sy - 0.5, kind);
+        }
+        else if (sparseDepth.Length != pixels)
+            return Drop(FrameDropReason.MetricFitFailed, sparseDepth.IsEmpty
+                ? $"sparse_depth: no sparse depth received on {_options.SparseDepthTopic}"
+                : $"sparse_depth: {sparseDepth.Length} pixels for a {w}x{h} image");
+        else
+        {
+            EnsureCapacity(ref _prediction, pixels);
+            _resampler.Run(output.Values, output.Width, output.Height, _prediction, w, h);
+            fit = _sparse!.Fit(_prediction.AsSpan(0, pixels), sparseDepth, kind);
+        }
+        Diagnostics.Timings.Record(PipelineStage.MetricFit, tFit, Stopwatch.GetTimestamp());
+        if (!fit.IsUsable) return Drop(FrameDropReason.MetricFitFailed, $"{_metricSourceName}: {fit}");
+        LastFit = fit;
+
+        // Metric depth at camera resolution, straight into the outgoing depth message when it is 32FC1.
+        var tOut = Stopwatch.GetTimestamp();
+        var publish32 = _options.PublishDepth && _options.DepthEncoding == "32FC1";
+        Span<float> depth;
+        if (publish32)
+            depth = MemoryMarshal.Cast<byte, float>(Image.WriteUpToData(Outputs.Depth, header, (uint)h, (uint)w, "32FC1", (uint)(w * 4)));
+        else
+        {
+            EnsureCapacity(ref _metric, pixels);
+            depth = _metric.AsSpan(0, pixels);
+        }
+        if (_sparse is not null) MetricDepthConverter.Apply(_prediction.AsSpan(0, pixels), kind, fit, depth);
+        else _resampler.RunMetric(output.Values, output.Width, output.Height, depth, w, h, fit, kind);
+        var tEncode = Stopwatch.GetTimestamp();
+        Diagnostics.Timings.Record(PipelineStage.Postprocess, tOut, tEncode);
+        if (_options.PublishDepth && !publish32)
+        {
+            var mm = MemoryMarshal.Cast<byte, ushort>(Image.WriteUpToData(Outputs.Depth, header, (uint)h, (uint)w, "16UC1", (uint)(w * 2)));
+            DepthEncoding.MetresToMillimetres(depth, w, h, w, mm, w);
+        }
+        if (_options.PublishDepth)
+        {
+            Outputs.Depth.Flush();
+            Outputs.HasDepth = true;
+        }
+        _outputCameraInfo!.Write(Outputs.CameraInfo, header);
+        Outputs.CameraInfo.Flush();
+        Outputs.HasCameraInfo = true;
+        Diagnostics.Timings.Record(PipelineStage.Encode, tEncode, Stopwatch.GetTimestamp());
+
+        if (_options.PublishCloud)
+        {
+            var t = Stopwatch.GetTimestamp();
+            var layout = _cloud.Layout;
+            var points = PointCloud2.WriteUpToData(Outputs.Cloud, header, (uint)layout.Height, (uint)layout.Width, _cloud.Fields, (uint)layout.PointStep, out var isDense);
+            PointCloudResult result;
+            if (!_options.CloudRgb) result = _cloud.Build(depth, w, h, w, points);
+            else if (ColourOf(image) is { } colour) result = _cloud.Build(depth, w, h, w, image.Data, image.Step, colour, points);
+            else result = _cloud.Build(depth, w, h, w, Grey(pixels), w, ColourLayout.Mono8, points);
+            isDense[0] = result.IsDense ? (byte)1 : (byte)0;
+            Outputs.Cloud.Flush();
+            Outputs.HasCloud = true;
+            Diagnostics.Timings.Record(PipelineStage.PointCloud, t, Stopwatch.GetTimestamp());
+        }
+        if (_options.PublishColorized)
+        {
+            var t = Stopwatch.GetTimestamp();
+            var rgb = Image.WriteUpToData(Outputs.Colorized, header, (uint)h, (uint)w, "rgb8", (uint)(w * 3));
+            _colorizer.Colorize(depth, w, h, w, rgb, w * 3);
+            Outputs.Colorized.Flush();
+            Outputs.HasColorized = true;
+            Diagnostics.Timings.Record(PipelineStage.Colorize, t, Stopwatch.GetTimestamp());
+        }
+
+        WriteMetadata(header, fit, inferenceMs);
+        Diagnostics.FrameProcessed(_metricSourceName, fit.Scale, fit.Shift, nonFinite);
+        var tEnd = Stopwatch.GetTimestamp();
+        Diagnostics.Timings.Record(PipelineStage.Total, t0, tEnd);
+        Diagnostics.Timings.RecordMs(PipelineStage.NonNetwork, (tEnd - t0) * 1000.0 / Stopwatch.Frequency - inferenceMs);
+        return true;
+    }
+
+    private void WriteMetadata(in HeaderView header, in MetricFit fit, float inferenceMs)
+    {
+        var w = Outputs.Metadata;
+        header.Write(w);
+        w.WriteString(_model.Card.Name);
+        w.WriteString(_metricSourceName);
+        w.WriteSingle((float)fit.Scale);
+        w.WriteSingle((float)fit.Shift);
+        w.WriteSingle(inferenceMs);
+        w.WriteUInt32((uint)Math.Min(uint.MaxValue, _droppedSinceOutput));
+        w.Flush();
+        Outputs.HasMetadata = true;
+        _droppedSinceOutput = 0;
+    }
+
+    /// <summary>Rebuilds the camera model (and so the ray table) only when the CameraInfo or the image size changes.
+    /// A CameraInfo for another resolution than the image (a driver that downscales) is rescaled to the image.</summary>
+    private void UpdateCamera(CameraInfo info, int width, int height)
+    {
+        if (ReferenceEquals(info, _cameraInfoSource) && width == _cameraWidth && height == _cameraHeight) return;
+        if (_cameraInfoSource is not null && width == _cameraWidth && height == _cameraHeight && SameCalibration(info, _cameraInfoSource))
+        {
+            _cameraInfoSource = info;
+            return;
+        }
+        var camera = CameraModel.FromCameraInfo(info);
+        var scaled = info.Width == width && info.Height == height;
+        _camera = scaled ? camera : camera.Scaled(width, height);
+        _outputCameraInfo = scaled ? info : CameraModel.ScaleCameraInfo(info, width, height);
+        _cloud.SetCamera(_camera);
+        (_cameraInfoSource, _cameraWidth, _cameraHeight) = (info, width, height);
+    }
+
+    private static bool SameCalibration(CameraInfo a, CameraInfo b) =>
+        a.Width == b.Width && a.Height == b.Height && a.DistortionModel == b.DistortionModel && a.BinningX == b.BinningX &&
+        a.BinningY == b.BinningY && a.Roi == b.Roi && a.K.AsSpan().SequenceEqual(b.K) && a.P.AsSpan().SequenceEqual(b.P) &&
+        a.R.AsSpan().SequenceEqual(b.R) && a.D.AsSpan().SequenceEqual(b.D);
+
+    /// <summary>Where the colour of a pixel is, for coloured clouds (depth_image_proc xyzrgb reads these encodings).</summary>
+    private ColourLayout? ColourOf(in ImageView image) => image.Encoding switch
+    {
+        PixelEncoding.Rgb8 => ColourLayout.Rgb8,
+        PixelEncoding.Bgr8 => ColourLayout.Bgr8,
+        PixelEncoding.Rgba8 => ColourLayout.Rgba8,
+        PixelEncoding.Bgra8 => ColourLayout.Bgra8,
+        PixelEncoding.Mono8 => ColourLayout.Mono8,
+        _ => NoColour(image.Encoding),
+    };
+
+    private ColourLayout? NoColour(PixelEncoding encoding)
+    {
+        _log.Log("cloud_rgb", LogLevel.Warn, $"cloud_rgb: {PixelEncodings.Name(encoding)} input has no colour layout a cloud can use; points are grey");
+        return null;
+    }
+
+    /// <summary>Mid-grey for clouds whose input has no usable colour: the point layout stays the configured xyzrgb.</summary>
+    private ReadOnlySpan<byte> Grey(int pixels)
+    {
+        if (_grey.Length < pixels) { _grey = new byte[pixels]; _grey.AsSpan().Fill(128); }
+        return _grey;
+    }
+
+    /// <summary>The ground-plane fitter for this output height: every row of a small output, every n-th of a large one,
+    /// so the robust fit sees a few thousand road samples whatever the network.</summary>
+    private GroundPlaneAligner GroundPlaneFor(int outputHeight)
+    {
+        if (_groundPlane is null || _groundPlaneHeight != outputHeight)
+        {
+            _groundPlane = new GroundPlaneAligner(new GroundPlaneOptions(_options.CameraHeightM, _options.CameraPitchRad,
+                Stride: Math.Max(1, outputHeight / 100), Smoothing: new SmoothingOptions()));
+            _groundPlaneHeight = outputHeight;
+        }
+        return _groundPlane;
+    }
+
+    private bool Drop(FrameDropReason reason, string? error)
+    {
+        Diagnostics.FrameDropped(reason, error);
+        _droppedSinceOutput++;
+        if (error is not null && reason != FrameDropReason.Superseded)
+            _log.Log(reason.ToString(), LogLevel.Warn, $"frame dropped ({SnakeCase.From(reason.ToString())}): {error}");
+        return false;
+    }
+
+    /// <summary>Encodings are a handful of known strings: match the UTF-8 bytes against them instead of allocating.</summary>
+    private static string EncodingName(ReadOnlySpan<byte> utf8)
+    {
+        foreach (var name in KnownEncodings)
+            if (utf8.Length == name.Length && Ascii.Equals(utf8, name)) return name;
+        return Encoding.UTF8.GetString(utf8); // unknown: ImageView.Create reports it by name
+    }
+
+    private static readonly string[] KnownEncodings =
+        ["rgb8", "bgr8", "rgba8", "bgra8", "mono8", "mono16", "8UC1", "16UC1", "bayer_rggb8", "bayer_bggr8", "bayer_gbrg8",
+         "bayer_grbg8", "yuv422", "uyvy", "yuv422_yuy2", "yuyv"];
+
+    private string FormatName(ReadOnlySpan<byte> utf8)
+    {
+        if (!utf8.SequenceEqual(_lastFormatUtf8))
+        {
+            _lastFormatUtf8 = utf8.ToArray();
+            _lastFormat = Encoding.UTF8.GetString(utf8);
+        }
+        return _lastFormat;
+    }
+
+    private static void EnsureCapacity<T>(ref T[] buffer, int length)
+    {
+        if (buffer.Length < length) buffer = new T[length];
+    }
+
+    public void Dispose()
+    {
+        _compressed.Dispose();
+        Outputs.Dispose();
+    }
+}

@@ -1,0 +1,40 @@
+using DepthNode.Inference.Runtime;
+using DepthNode.Models;
+using DepthNode.NodeLogic;
+
+namespace DepthNode.Inference;
+
+/// <summary>Opens the network a node configuration names, with the execution providers and caches it asks for.</summary>
+public static class DepthModelFactory
+{
+    /// <summary>A card or .onnx path; relative paths that do not exist as given resolve against the models directory.</summary>
+    public static string ResolvePath(string model)
+    {
+        if (File.Exists(model) || Path.IsPathRooted(model)) return model;
+        var inStore = Path.Combine(ModelStore.Directory, model);
+        return File.Exists(inStore) ? inStore : model;
+    }
+
+    public static OnnxModelOptions OptionsFor(DepthNodeOptions options, int? threads = null) => new()
+    {
+        Providers = options.ExecutionProviders.Select(p => p switch
+        {
+            "tensorrt" => ExecutionProviderKind.TensorRt,
+            "cuda" => ExecutionProviderKind.Cuda,
+            _ => ExecutionProviderKind.Cpu,
+        }).ToArray(),
+        TensorRt = new TensorRtOptions(Fp16: options.TensorRtFp16, CacheRoot: ExpandHome(options.EngineCacheDir)),
+        IntraOpThreads = threads ?? options.IntraOpThreads,
+    };
+
+    public static OnnxDepthModel Open(DepthNodeOptions options, Action<string> log, int? threads = null, ModelCard? card = null)
+    {
+        card ??= ModelCard.LoadFor(ResolvePath(options.Model));
+        return new OnnxDepthModel(card, OptionsFor(options, threads), log);
+    }
+
+    private static string ExpandHome(string path) =>
+        path.StartsWith("~/", StringComparison.Ordinal)
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path[2..])
+            : path;
+}

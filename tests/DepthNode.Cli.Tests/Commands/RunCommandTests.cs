@@ -1,0 +1,97 @@
+using System.Text.Json;
+using DepthNode.Bags;
+using DepthNode.Messages;
+using DepthNode.Synthetic;
+using DepthNode.Tests;
+using OpenCvSharp;
+
+namespace DepthNode.Cli.Tests.Commands;
+
+public class RunCommandTests
+{
+    private static string TempDir()
+    {
+        var d = Path.Combine(Path.GetTempPath(), "depthnode-run-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(d);
+        return d;
+    }
+
+    [Fact]
+    public void Run_BuiltInStreet_RecordsEveryOutputWithInputStampsAndWritesPreviews()
+    {
+        var dir = TempDir();
+        var output = Path.Combine(dir, "street-depth");
+        var (code, stdout, stderr) = CliRunner.Run("run", "--out", output, "--frames", "5", "--previews", "2");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("5 of 5 frames processed, 0 dropped", stdout);
+        Assert.Contains("accuracy against the scene's exact depth", stdout);
+
+        using var bag = BagReader.Open(output);
+        var counts = bag.Info.Topics.ToDictionary(t => t.Topic.Name, t => t.MessageCount);
+        foreach (var topic in new[] { "/depth/image", "/depth/camera_info", "/depth/points", "/depth/colorized", "/depth/metadata" })
+            Assert.Equal(5, counts[topic]);
+        Assert.True(counts["/diagnostics"] >= 1);
+        var stamps = bag.ReadMessages(new BagReadOptions { Topics = ["/depth/image"] })
+            .Select(m => RosMessage.Deserialize<Image>(m.Data.ToArray()).Header).ToList();
+        Assert.Equal(Enumerable.Range(0, 5).Select(StreetScene.HeaderAt), stamps);
+
+        var previews = Directory.GetFiles(output + "-previews", "*.png").Order().ToArray();
+        Assert.Equal(2, previews.Length);
+        using var panel = Cv2.ImRead(previews[0]);
+        Assert.Equal((1242, 750), (panel.Width, panel.Height)); // input above its colourised depth
+    }
+
+    [Fact]
+    public void Run_KittiOdometryRecordedWithKitti2Bag_GivesDepthForEveryFrame()
+    {
+        var dir = TempDir();
+        var input = Path.Combine(dir, "kitti07");
+        var (code, stdout, stderr) = CliRunner.Run("kitti2bag", SharedData.Path("data", "kitti", "odometry_07"), input);
+        Assert.True(code == 0, stdout + stderr);
+        var output = Path.Combine(dir, "kitti07-depth");
+        (code, stdout, stderr) = CliRunner.Run("run", "--bag", input, "--out", output, "--limit", "8", "--metric-source", "ground_plane", "--previews", "1");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("8 of 8 frames processed", stdout);
+        using var bag = BagReader.Open(output);
+        var depth = bag.ReadMessages(new BagReadOptions { Topics = ["/depth/image"] }).Select(m => RosMessage.Deserialize<Image>(m.Data.ToArray())).ToList();
+        Assert.Equal(8, depth.Count);
+        Assert.All(depth, d => Assert.Equal((1226u, 370u, "32FC1"), (d.Width, d.Height, d.Encoding)));
+        var info = bag.ReadMessages(new BagReadOptions { Topics = ["/depth/camera_info"] }).Select(m => RosMessage.Deserialize<CameraInfo>(m.Data.ToArray())).First();
+        Assert.Equal(707.0912, info.P[0], 1e-4); // KITTI odometry 07 calib.txt P0
+    }
+
+    [Fact]
+    public void Run_BagWithoutCameraInfo_FailsSayingSo()
+    {
+        var dir = TempDir();
+        var (code, stdout, stderr) = CliRunner.Run("run", "--bag", SharedData.Path("bags", "rosbag2js", "sample.db3"), "--out", Path.Combine(dir, "o"),
+            "--image-topic", "/image", "--metric-source", "model");
+        Assert.Equal(1, code);
+        Assert.Contains("0 of", stdout);
+        Assert.Contains("camera_info", stderr);
+    }
+
+    [Fact]
+    public void Run_ExistingOutput_IsNotOverwrittenWithoutForce()
+    {
+        var dir = TempDir();
+        var (code, _, stderr) = CliRunner.Run("run", "--bag", SharedData.Path("bags", "rosbag2js", "sample.db3"), "--out", dir);
+        Assert.Equal(1, code);
+        Assert.Contains("exists", stderr);
+    }
+
+    [Fact]
+    public void Bench_Json_ReportsEveryStageAndNoAllocationPerFrame()
+    {
+        var (code, stdout, stderr) = CliRunner.Run("bench", "--frames", "20", "--warmup", "5", "--json", "--threads", "1");
+        Assert.True(code == 0, stdout + stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var root = doc.RootElement;
+        var stages = root.GetProperty("stages");
+        foreach (var s in new[] { "decode", "preprocess", "inference", "postprocess", "metric_fit", "point_cloud", "colorize", "encode", "total", "non_network" })
+            Assert.True(stages.GetProperty(s).GetProperty("median_ms").GetDouble() >= 0, s);
+        Assert.Equal(20, root.GetProperty("frames").GetInt32());
+        Assert.Equal(0, root.GetProperty("allocated_bytes_per_frame").GetDouble());
+        Assert.True(root.GetProperty("fps").GetDouble() > 0);
+    }
+}

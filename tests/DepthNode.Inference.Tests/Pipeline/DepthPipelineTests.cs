@@ -1,0 +1,224 @@
+using System.Runtime.InteropServices;
+using DepthNode.Depth;
+using DepthNode.Inference.Runtime;
+using DepthNode.Messages;
+using DepthNode.NodeLogic;
+using DepthNode.Synthetic;
+
+namespace DepthNode.Inference.Tests.Pipeline;
+
+public class DepthPipelineTests
+{
+    [Fact]
+    public void StreetFrame_ProducesEveryOutputWithTheInputHeader()
+    {
+        using var model = PipelineFixture.OpenFastDepth();
+        using var pipeline = PipelineFixture.Pipeline(model);
+        var (payload, _) = PipelineFixture.StreetFrame(3);
+        Assert.True(pipeline.ProcessImage(payload, StreetScene.CameraInfoAt(3)));
+        var o = pipeline.Outputs;
+        Assert.True(o.HasDepth && o.HasCameraInfo && o.HasCloud && o.HasColorized && o.HasMetadata);
+        var header = StreetScene.HeaderAt(3);
+
+        var depth = RosMessage.Deserialize<Image>(o.Depth.WrittenMemory.ToArray());
+        Assert.Equal(header, depth.Header);                     // REP: outputs carry the source header unchanged
+        Assert.Equal(("32FC1", 1242u, 375u, 1242u * 4), (depth.Encoding, depth.Width, depth.Height, depth.Step));
+        var metres = MemoryMarshal.Cast<byte, float>(depth.Data.Span);
+        Assert.True(metres.ToArray().Count(float.IsFinite) > metres.Length / 2);
+
+        var info = RosMessage.Deserialize<CameraInfo>(o.CameraInfo.WrittenMemory.ToArray());
+        Assert.Equal(header, info.Header);
+        Assert.Equal(StreetScene.CameraInfoAt(3).K, info.K);
+
+        var cloud = RosMessage.Deserialize<PointCloud2>(o.Cloud.WrittenMemory.ToArray());
+        Assert.Equal(header, cloud.Header);
+        Assert.Equal((375u, 1242u, 16u, 1242u * 16), (cloud.Height, cloud.Width, cloud.PointStep, cloud.RowStep));
+        Assert.Equal(["x", "y", "z"], cloud.Fields.Select(f => f.Name));
+        // Every cloud point is the depth pixel back-projected through P: check one on the road.
+        var (u, v) = (700, 340);
+        var z = metres[v * 1242 + u];
+        var point = MemoryMarshal.Cast<byte, float>(cloud.Data.Span.Slice((v * 1242 + u) * 16, 12));
+        Assert.Equal(z, point[2]);
+        Assert.Equal((u - StreetScene.PrincipalX) / StreetScene.Focal * z, point[0], 1e-3);
+        Assert.Equal((v - StreetScene.PrincipalY) / StreetScene.Focal * z, point[1], 1e-3);
+        Assert.Equal(metres.ToArray().All(float.IsFinite), cloud.IsDense);
+
+        var colour = RosMessage.Deserialize<Image>(o.Colorized.WrittenMemory.ToArray());
+        Assert.Equal(("rgb8", 1242u * 3), (colour.Encoding, colour.Step));
+
+        var meta = RosMessage.Deserialize<DepthMetadata>(o.Metadata.WrittenMemory.ToArray());
+        Assert.Equal(("fastdepth_7", "ground_plane"), (meta.Model, meta.MetricSource));
+        Assert.Equal(pipeline.LastFit.Scale, meta.Scale, 1e-5);
+        Assert.Equal(1, pipeline.Diagnostics.Processed);
+    }
+
+    [Fact]
+    public void GroundPlane_OnTheStreet_RecoversTheRoadDistance()
+    {
+        // The scene's road is exactly 1.65 m below the camera; after the fit, road pixels must come out near their
+        // true depth whatever scale the indoor network had.
+        using var model = PipelineFixture.OpenFastDepth();
+        using var pipeline = PipelineFixture.Pipeline(model);
+        var (payload, truth) = PipelineFixture.StreetFrame(0);
+        Assert.True(pipeline.ProcessImage(payload, StreetScene.CameraInfoAt(0)));
+        var metres = MemoryMarshal.Cast<byte, float>(RosMessage.Deserialize<Image>(pipeline.Outputs.Depth.WrittenMemory.ToArray()).Data.Span).ToArray();
+        var road = Enumerable.Range(300, 60).SelectMany(v => Enumerable.Range(500, 240).Select(u => v * 1242 + u)).ToArray();
+        var ratio = road.Select(i => metres[i] / truth[i]).Order().ToArray()[road.Length / 2];
+        Assert.InRange(ratio, 0.7, 1.4);
+    }
+
+    [Fact]
+    public void CloudRgb_CarriesTheInputColourOfEachPixel()
+    {
+        using var model = PipelineFixture.OpenFastDepth();
+        using var pipeline = PipelineFixture.Pipeline(model, new DepthNodeOptions { MetricSource = MetricSource.GroundPlane, CloudRgb = true });
+        var (payload, _) = PipelineFixture.StreetFrame(0);
+        Assert.True(pipeline.ProcessImage(payload, StreetScene.CameraInfoAt(0)));
+        var cloud = RosMessage.Deserialize<PointCloud2>(pipeline.Outputs.Cloud.WrittenMemory.ToArray());
+        Assert.Equal(32u, cloud.PointStep);
+        var rgbField = Assert.Single(cloud.Fields, f => f.Name == "rgb");
+        var input = RosMessage.Deserialize<Image>(payload);
+        foreach (var (u, v) in new[] { (100, 50), (621, 300), (1200, 370) })
+        {
+            var px = input.Data.Span.Slice(v * 1242 * 3 + u * 3, 3);
+            var packed = cloud.Data.Span.Slice((v * 1242 + u) * 32 + (int)rgbField.Offset, 4);
+            // PCL packs 0x00RRGGBB little-endian: blue at the lowest address.
+            Assert.Equal((px[0], px[1], px[2]), (packed[2], packed[1], packed[0]));
+        }
+    }
+
+    [Fact]
+    public void SixteenBitOutput_IsMillimetresOfTheSameDepth()
+    {
+        using var model = PipelineFixture.OpenFastDepth();
+        using var p32 = PipelineFixture.Pipeline(model, new DepthNodeOptions { MetricSource = MetricSource.Model });
+        using var p16 = PipelineFixture.Pipeline(model, new DepthNodeOptions { MetricSource = MetricSource.Model, DepthEncoding = "16UC1" });
+        var (payload, _) = PipelineFixture.StreetFrame(1);
+        Assert.True(p32.ProcessImage(payload, StreetScene.CameraInfoAt(1)));
+        Assert.True(p16.ProcessImage(payload, StreetScene.CameraInfoAt(1)));
+        var m = MemoryMarshal.Cast<byte, float>(RosMessage.Deserialize<Image>(p32.Outputs.Depth.WrittenMemory.ToArray()).Data.Span).ToArray();
+        var mmImage = RosMessage.Deserialize<Image>(p16.Outputs.Depth.WrittenMemory.ToArray());
+        Assert.Equal(("16UC1", 1242u * 2), (mmImage.Encoding, mmImage.Step));
+        var mm = MemoryMarshal.Cast<byte, ushort>(mmImage.Data.Span).ToArray();
+        for (var i = 0; i < m.Length; i += 997)
+            Assert.Equal(float.IsFinite(m[i]) ? Math.Round(m[i] * 1000) : 0, mm[i], 1.0);
+    }
+
+    [Theory]
+    [InlineData("bgr9", 1242, 1242 * 3, "encoding")]
+    [InlineData("rgb8", 1242, 1000, "step")]
+    [InlineData("rgb8", 0, 0, "width")]
+    public void BadImage_IsDroppedCountedLoggedAndTheNextFrameWorks(string encoding, int width, int step, string field)
+    {
+        using var model = PipelineFixture.OpenFastDepth();
+        var log = new List<string>();
+        using var pipeline = PipelineFixture.Pipeline(model, log: log);
+        var bad = PipelineFixture.Serialize(new Image(StreetScene.HeaderAt(0), 375, (uint)width, encoding, 0, (uint)step, new byte[Math.Max(0, step * 375)]));
+        Assert.False(pipeline.ProcessImage(bad, StreetScene.CameraInfoAt(0)));
+        Assert.Equal(1, pipeline.Diagnostics.Dropped(FrameDropReason.BadImage));
+        Assert.Contains(field, pipeline.Diagnostics.LastError(FrameDropReason.BadImage));
+        Assert.Single(log, l => l.Contains("bad_image") && l.Contains(field));
+
+        var (good, _) = PipelineFixture.StreetFrame(0);
+        Assert.True(pipeline.ProcessImage(good, StreetScene.CameraInfoAt(0)));
+        Assert.Equal(1, pipeline.Diagnostics.Processed);
+    }
+
+    [Fact]
+    public void TruncatedMessage_IsDroppedNamingTheField()
+    {
+        using var model = PipelineFixture.OpenFastDepth();
+        using var pipeline = PipelineFixture.Pipeline(model);
+        var (payload, _) = PipelineFixture.StreetFrame(0);
+        Assert.False(pipeline.ProcessImage(payload.AsSpan(0, payload.Length / 2), StreetScene.CameraInfoAt(0)));
+        Assert.Contains("sensor_msgs/Image.data", pipeline.Diagnostics.LastError(FrameDropReason.BadImage));
+        Assert.True(pipeline.ProcessImage(payload, StreetScene.CameraInfoAt(0)));
+    }
+
+    [Fact]
+    public void MissingCameraInfo_IsDroppedAndTheNextFrameWorks()
+    {
+        using var model = PipelineFixture.OpenFastDepth();
+        using var pipeline = PipelineFixture.Pipeline(model);
+        var (payload, _) = PipelineFixture.StreetFrame(0);
+        Assert.False(pipeline.ProcessImage(payload, null));
+        Assert.Equal(1, pipeline.Diagnostics.Dropped(FrameDropReason.NoCameraInfo));
+        var uncalibrated = StreetScene.CameraInfoAt(0) with { K = new double[9], P = new double[12] };
+        Assert.False(pipeline.ProcessImage(payload, uncalibrated));  // K[0] == 0: uncalibrated, no metric cloud possible
+        Assert.Equal(2, pipeline.Diagnostics.Dropped(FrameDropReason.NoCameraInfo));
+        Assert.True(pipeline.ProcessImage(payload, StreetScene.CameraInfoAt(0)));
+    }
+
+    [Fact]
+    public void CameraInfoForAnotherResolution_IsRescaledToTheImage()
+    {
+        using var model = PipelineFixture.OpenFastDepth();
+        using var pipeline = PipelineFixture.Pipeline(model);
+        var (payload, _) = PipelineFixture.StreetFrame(0);
+        var full = StreetScene.CameraInfoAt(0);
+        var doubled = Camera.CameraModel.ScaleCameraInfo(full, 2 * 1242, 2 * 375); // a driver reporting its sensor size
+        Assert.True(pipeline.ProcessImage(payload, doubled));
+        var info = RosMessage.Deserialize<CameraInfo>(pipeline.Outputs.CameraInfo.WrittenMemory.ToArray());
+        Assert.Equal((1242u, 375u), (info.Width, info.Height));
+        Assert.Equal(full.K[0], info.K[0], 1e-9);
+        Assert.Equal(full.K[2], info.K[2], 1e-9);
+    }
+
+    [Fact]
+    public void RelativeModelWithMetricSourceModel_IsRefusedAtStart()
+    {
+        using var model = PipelineFixture.OpenFastDepth();
+        var relative = new RelativeCardModel(model);
+        var e = Assert.Throws<InvalidDataException>(() => PipelineFixture.Pipeline(relative, new DepthNodeOptions { MetricSource = MetricSource.Model }));
+        Assert.Contains("metric_source 'model'", e.Message);
+    }
+
+    [Fact]
+    public void StubModelNaN_OutputWithoutAnyFiniteValue_IsDroppedAsModelFailed()
+    {
+        using var model = PipelineFixture.OpenFastDepth();
+        using var pipeline = PipelineFixture.Pipeline(new NaNOutputModel(model));
+        var (payload, _) = PipelineFixture.StreetFrame(0);
+        Assert.False(pipeline.ProcessImage(payload, StreetScene.CameraInfoAt(0)));
+        Assert.Equal(1, pipeline.Diagnostics.Dropped(FrameDropReason.ModelFailed));
+    }
+
+    [Theory]
+    [InlineData(MetricSource.GroundPlane)]
+    [InlineData(MetricSource.Model)]
+    public void SteadyState_RawFrame_AllocatesNothing(MetricSource source)
+    {
+        using var model = PipelineFixture.OpenFastDepth();
+        using var pipeline = PipelineFixture.Pipeline(model, new DepthNodeOptions { MetricSource = source });
+        var (payload, _) = PipelineFixture.StreetFrame(2);
+        var info = StreetScene.CameraInfoAt(2);
+        for (var i = 0; i < 3; i++) Assert.True(pipeline.ProcessImage(payload, info));
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 5; i++) pipeline.ProcessImage(payload, info);
+        var perFrame = (GC.GetAllocatedBytesForCurrentThread() - before) / 5;
+        Assert.Equal(0, perFrame);
+    }
+
+    /// <summary>FastDepth behind a card that claims relative disparity: exercises the start-up check.</summary>
+    private sealed class RelativeCardModel(IDepthModel inner) : IDepthModel
+    {
+        public ModelCard Card { get; } = inner.Card with { Output = inner.Card.Output with { Kind = DepthOutputKind.RelativeDisparity } };
+        public string Provider => inner.Provider;
+        public TensorSize InputSizeFor(int w, int h) => inner.InputSizeFor(w, h);
+        public Span<float> GetInputBuffer(TensorSize s) => inner.GetInputBuffer(s);
+        public DepthOutputView Run() => inner.Run();
+        public void Dispose() { }
+    }
+
+    /// <summary>A network whose output is all NaN (a broken export or FP16 overflow); a real one cannot be made to do this on demand.</summary>
+    private sealed class NaNOutputModel(IDepthModel inner) : IDepthModel
+    {
+        private readonly float[] _nan = Enumerable.Repeat(float.NaN, 224 * 224).ToArray();
+        public ModelCard Card => inner.Card;
+        public string Provider => inner.Provider;
+        public TensorSize InputSizeFor(int w, int h) => inner.InputSizeFor(w, h);
+        public Span<float> GetInputBuffer(TensorSize s) => inner.GetInputBuffer(s);
+        public DepthOutputView Run() => new(_nan, 224, 224);
+        public void Dispose() { }
+    }
+}
