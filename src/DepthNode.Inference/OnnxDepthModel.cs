@@ -26,7 +26,12 @@ public sealed class OnnxDepthModel : IDepthModel
 
     public ModelCard Card { get; }
     public string Provider { get; }
-    public string ModelSha256 { get; }
+    private readonly string _path;
+    private string? _sha256;
+
+    /// <summary>SHA-256 of the weights; computed on first use (the card check, the TensorRT cache key), since hashing
+    /// a 1.3 GB network takes seconds.</summary>
+    public string ModelSha256 => _sha256 ??= ModelStore.Sha256Hex(_path);
 
     /// <summary>Opens <paramref name="card"/>'s network (<see cref="ModelCard.ModelPath"/>).</summary>
     public OnnxDepthModel(ModelCard card, OnnxModelOptions? options = null, Action<string>? log = null)
@@ -37,7 +42,7 @@ public sealed class OnnxDepthModel : IDepthModel
         var path = card.ModelPath;
         if (!File.Exists(path))
             throw new FileNotFoundException($"model {card.Name}: weights {path} not found (model card says file: {card.File})", path);
-        ModelSha256 = ModelStore.Sha256Hex(path);
+        _path = path;
         if (card.Sha256 is { } expected && !string.Equals(expected, ModelSha256, StringComparison.OrdinalIgnoreCase))
             throw new ModelCardException(card.Name, "sha256", $"is {expected} but {path} hashes to {ModelSha256}");
 
@@ -124,7 +129,7 @@ public sealed class OnnxDepthModel : IDepthModel
             {
                 so = SessionOptionsFor(kind);
                 var session = new InferenceSession(path, so);
-                _log($"execution provider: {name} (ONNX Runtime {OnnxRuntimeInfo.Version}, model {Card.Name}, sha256 {ModelSha256[..12]}…)");
+                _log($"execution provider: {name} (ONNX Runtime {OnnxRuntimeInfo.Version}, model {Card.Name}, {_path})");
                 return (session, name);
             }
             catch (Exception e) when (e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException or ArgumentException or IOException)

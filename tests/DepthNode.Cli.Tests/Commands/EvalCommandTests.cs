@@ -218,9 +218,12 @@ public class EvalCommandTests
     [InlineData(new[] { "--data", "@shared/data/nyu", "--metric-source", "lidar" }, "expected ground_plane or sparse_depth")]
     [InlineData(new[] { "--data", "@shared/data/nyu", "--model", "/nonexistent/x.onnx" }, "/nonexistent/x.yaml")]
     [InlineData(new[] { "--data", "@shared/data/nyu", "--frobnicate" }, "unknown option --frobnicate")]
+    [InlineData(new[] { "--data", "@shared/data/nyu", "--model", "@repo/config/models/distill_any_depth_small.yaml" }, "outputs RelativeDisparity, not metres")]
+    [InlineData(new[] { "--data", "@shared/data/nyu", "--model", "@repo/config/models/distill_any_depth_small.yaml", "--align", "scale_shift" }, "distill_any_depth_small.onnx not found")]
     public void BadArguments_OneLineError(string[] args, string message)
     {
-        var resolved = args.Select(a => a.StartsWith('@') ? Path.Combine(SharedData.Root, a[8..]) : a).ToArray();
+        var resolved = args.Select(a => a.StartsWith("@shared/", StringComparison.Ordinal) ? Path.Combine(SharedData.Root, a[8..])
+            : a.StartsWith("@repo/", StringComparison.Ordinal) ? Path.Combine(SharedData.RepoRoot(), a[6..]) : a).ToArray();
         var (code, _, stderr) = CliRunner.Run(["eval", .. resolved]);
         Assert.NotEqual(0, code);
         Assert.Contains(message, stderr);

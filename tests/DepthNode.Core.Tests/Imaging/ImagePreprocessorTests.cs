@@ -103,6 +103,19 @@ public class ImagePreprocessorTests
         Assert.True(max < 1e-3, $"{encoding} max difference {max}");
     }
 
+    [Theory]
+    [InlineData(1722, 518)] // both axes grow: source rows resampled once into the row cache
+    [InlineData(224, 224)]  // both shrink: output rows sum their source rows first
+    public void Mono8_DecodedPath_MatchesOpenCvReferenceGrowingAndShrinking(int w, int h)
+    {
+        using var bgr = KittiBgr();
+        using var gray = bgr.CvtColor(ColorConversionCodes.BGR2GRAY);
+        using var rgb = gray.CvtColor(ColorConversionCodes.GRAY2RGB);
+        var size = new TensorSize(w, h);
+        var (max, _) = Difference(Ours(View(gray, "mono8"), size), Reference(rgb, size, ImageNet));
+        Assert.True(max < 1e-3, $"mono8 {size} {max}");
+    }
+
     [Fact]
     public void Mono8AndMono16BothEndians_MatchOpenCvReference()
     {
