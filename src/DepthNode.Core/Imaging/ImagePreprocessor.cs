@@ -7,8 +7,8 @@ namespace DepthNode.Imaging;
 /// Turns a camera image into the network's input tensor in one pass per axis, applying channel order, scale and
 /// mean/std while writing the tensor layout the card asks for. When the image shrinks vertically (the usual case) each
 /// output row sums its source rows first, then resamples horizontally; when it grows, each source row is resampled
-/// horizontally once into a row cache and output rows blend cached rows. Interpolation tables are rebuilt only when the source or
-/// tensor size changes; all scratch is kept, so steady state allocates nothing.
+/// horizontally once into a row cache and output rows blend cached rows. Interpolation tables are rebuilt only when
+/// the source or tensor size changes; all scratch is kept, so steady state allocates nothing.
 /// </summary>
 /// <remarks>
 /// Bayer images are demosaiced per 2×2 cell (R, mean of the two G, B) into a half-resolution RGB image covering the
