@@ -15,7 +15,10 @@ namespace DepthNode.Cli.Commands;
 /// `depthnode eval`: runs a network over a folder of frames with depth ground truth and scores AbsRel, δ1 and RMSE
 /// per frame and as the mean over frames (each frame weighs the same, as Marigold and the Distill-Any-Depth protocol
 /// average per image). Scoring is at the ground-truth resolution: the network output is resized (bilinear) to it,
-/// pixels with ground truth 0 or outside the dataset's cap are ignored, and predictions are clipped to the cap.
+/// pixels with ground truth 0 or outside the dataset's cap are ignored, and predictions are clipped to the cap (a NaN
+/// prediction, e.g. from a failed metric fit, scores as the far cap rather than being skipped). <c>dataset</c> in the
+/// JSON is the detected layout (nyu, kitti, sun3d); <c>alignment</c> is none/scale/scale_shift or the metric source.
+/// No Eigen/Garg crop is applied.
 /// </summary>
 public sealed class EvalCommand : ICommand, IHasValueOptions
 {
