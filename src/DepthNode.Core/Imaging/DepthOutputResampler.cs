@@ -1,3 +1,7 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace DepthNode.Imaging;
 
 /// <summary>How many pixels were not finite on the way from the network output to the camera-resolution image.</summary>
@@ -25,7 +29,7 @@ public sealed class DepthOutputResampler
 
     /// <summary>Plain resize: destination = bilinear(source).</summary>
     public ResampleCounts Run(ReadOnlySpan<float> source, int sourceWidth, int sourceHeight, Span<float> destination, int width, int height) =>
-        Resample(source, sourceWidth, sourceHeight, destination, width, height, 1f, 0f, reciprocal: false, 0f, float.PositiveInfinity);
+        Resample(source, sourceWidth, sourceHeight, destination, width, height, 1f, 0f, reciprocal: false, float.NegativeInfinity, float.PositiveInfinity);
 
     /// <summary>
     /// Resize and make metric in one pass: <c>v = scale·bilinear(source) + shift</c>, depth = v (depth models) or 1/v
@@ -63,11 +67,7 @@ public sealed class DepthOutputResampler
             (_sw, _sh, _dw, _dh) = (sourceWidth, sourceHeight, width, height);
         }
         var nonFinite = CountNonFinite(source[..(sourceWidth * sourceHeight)]);
-        var plain = scale == 1f && shift == 0f && !reciprocal && minDepth == 0f && float.IsPositiveInfinity(maxDepth);
         var row = _row.AsSpan();
-        var x0s = _x0.AsSpan(0, width);
-        var x1s = _x1.AsSpan(0, width);
-        var fxs = _fx.AsSpan(0, width);
         var nan = 0;
         for (var y = 0; y < height; y++)
         {
@@ -76,23 +76,62 @@ public sealed class DepthOutputResampler
             var r1 = source.Slice(_y1[y] * sourceWidth, sourceWidth);
             // NaN propagates through the blend: a tap with weight 0 is the same row again (see Table), never a NaN neighbour.
             for (var x = 0; x < sourceWidth; x++) row[x] = scale * (r0[x] + fy * (r1[x] - r0[x])) + shift;
-            var dst = destination.Slice(y * width, width);
-            for (var x = 0; x < dst.Length; x++)
-            {
-                var a = row[x0s[x]];
-                var v = a + fxs[x] * (row[x1s[x]] - a);
-                // An infinite tap blends to ±Inf, whose reciprocal would look like a valid 0 m: test before mapping.
-                if (!float.IsFinite(v)) v = float.NaN;
-                else if (!plain)
-                {
-                    var z = reciprocal ? 1f / v : v;
-                    v = (reciprocal && !(v > 0)) || !(z >= minDepth && z <= maxDepth) || !float.IsFinite(z) ? float.NaN : z;
-                }
-                if (float.IsNaN(v)) nan++;
-                dst[x] = v;
-            }
+            nan += HorizontalPass(row, destination.Slice(y * width, width), reciprocal, minDepth, maxDepth);
         }
         return new ResampleCounts(nonFinite, nan);
+    }
+
+    /// <summary>One output row from the blended source row; returns how many pixels came out NaN.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private unsafe int HorizontalPass(ReadOnlySpan<float> row, Span<float> dst, bool reciprocal, float minDepth, float maxDepth)
+    {
+        var nan = 0;
+        var x = 0;
+        fixed (float* r = row)
+        fixed (int* x0 = _x0)
+        fixed (int* x1 = _x1)
+        fixed (float* fx = _fx)
+        fixed (float* d = dst)
+        {
+            if (Avx2.IsSupported)
+            {
+                // Eight pixels at a time: the two taps are gathers from the (L1-resident) source row.
+                var min = Vector256.Create(minDepth);
+                var max = Vector256.Create(maxDepth);
+                var invalid = Vector256.Create(float.NaN);
+                var zero = Vector256<float>.Zero;
+                for (; x <= dst.Length - 8; x += 8)
+                {
+                    var a = Avx2.GatherVector256(r, Avx.LoadVector256(x0 + x), 4);
+                    var b = Avx2.GatherVector256(r, Avx.LoadVector256(x1 + x), 4);
+                    var v = Avx.Add(a, Avx.Multiply(Avx.LoadVector256(fx + x), Avx.Subtract(b, a)));
+                    // v - v is 0 exactly when v is finite (Inf - Inf and NaN - NaN are NaN).
+                    var valid = Avx.Compare(Avx.Subtract(v, v), zero, FloatComparisonMode.OrderedEqualNonSignaling);
+                    if (reciprocal)
+                    {
+                        valid = Avx.And(valid, Avx.Compare(v, zero, FloatComparisonMode.OrderedGreaterThanNonSignaling));
+                        v = Avx.Divide(Vector256<float>.One, v);
+                    }
+                    valid = Avx.And(valid, Avx.And(
+                        Avx.Compare(v, min, FloatComparisonMode.OrderedGreaterThanOrEqualNonSignaling),
+                        Avx.Compare(v, max, FloatComparisonMode.OrderedLessThanOrEqualNonSignaling)));
+                    valid = Avx.And(valid, Avx.Compare(Avx.Subtract(v, v), zero, FloatComparisonMode.OrderedEqualNonSignaling));
+                    Avx.Store(d + x, Avx.BlendVariable(invalid, v, valid));
+                    nan += 8 - BitOperations.PopCount((uint)Avx.MoveMask(valid));
+                }
+            }
+            for (; x < dst.Length; x++)
+            {
+                var a = r[x0[x]];
+                var v = a + fx[x] * (r[x1[x]] - a);
+                var ok = float.IsFinite(v);
+                if (reciprocal) { ok &= v > 0; v = 1f / v; }
+                ok &= v >= minDepth && v <= maxDepth && float.IsFinite(v);
+                if (!ok) { v = float.NaN; nan++; }
+                d[x] = v;
+            }
+        }
+        return nan;
     }
 
     /// <summary>NaN and ±Inf values in a network output.</summary>
