@@ -149,6 +149,9 @@ public sealed class OnnxDepthModel : IDepthModel
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             InterOpNumThreads = 1,
+            // ONNX Runtime's warnings (e.g. one line per unused initializer in exported models) would bury the
+            // node's own log; errors still come through, and the provider choice is logged by us.
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         try
         {
