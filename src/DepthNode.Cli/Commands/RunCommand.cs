@@ -23,9 +23,9 @@ public sealed class RunCommand : ICommand, IHasValueOptions
     public string Summary => "run the depth pipeline over a bag and record depth, camera_info, points, colorized depth";
     public string Usage => "run [--bag <in>] [--out <out>] [--config <params.yaml>] [--model <card|onnx>] " +
         "[--metric-source model|fixed|sparse_depth|ground_plane] [--image-topic T] [--camera-info-topic T] " +
-        "[--storage mcap|sqlite3] [--compression none|zstd|lz4] [--copy-inputs] [--limit N] [--previews N] [--threads N] [--force]";
+        "[--storage mcap|sqlite3] [--compression none|zstd|lz4] [--copy-inputs] [--limit N] [--previews N] [--threads N] [--rate R] [--force]";
     public IReadOnlyCollection<string> ValueOptions { get; } =
-        ["bag", "out", "config", "model", "metric-source", "image-topic", "camera-info-topic", "storage", "compression", "limit", "previews", "threads", "frames"];
+        ["bag", "out", "config", "model", "metric-source", "image-topic", "camera-info-topic", "storage", "compression", "limit", "previews", "threads", "frames", "rate"];
 
     public int Run(Arguments args, TextWriter stdout, TextWriter stderr)
     {
@@ -49,6 +49,10 @@ public sealed class RunCommand : ICommand, IHasValueOptions
         var previews = args.IntOption("previews", 4);
         var threads = args.IntOption("threads", 0);
         var frames = args.IntOption("frames", DefaultFrames);
+        var rateText = args.Option("rate");
+        var rate = rateText is null ? 0
+            : double.TryParse(rateText, System.Globalization.NumberStyles.Float, CultureInfo.InvariantCulture, out var r) && r > 0 ? r
+            : throw new CliException($"--rate must be a positive number (1 = recorded pace), got '{rateText}'", 2);
         var force = args.Flag("force") || demo;
         args.EnsureAllUsed(0);
 
@@ -77,10 +81,11 @@ public sealed class RunCommand : ICommand, IHasValueOptions
         {
             CopyInputs = copyInputs,
             Limit = limit,
+            Rate = rate,
             FrameDone = (index, input, outputs) =>
             {
                 previewWriter.Offer(index, input, compressed, outputs.HasColorized ? outputs.Colorized.WrittenSpan : default);
-                if (demo && outputs.HasDepth) scores.Add(ScoreAgainstScene(index, outputs.Depth.WrittenSpan));
+                if (demo && outputs.HasDepth) scores.Add(ScoreAgainstScene(outputs.Depth.WrittenSpan));
             },
         };
         compressed = BagDepthRunner.ResolveTopics(reader.Info, options, new NullSink()).Compressed;
@@ -88,7 +93,8 @@ public sealed class RunCommand : ICommand, IHasValueOptions
         using (var writer = BagWriter.Create(outPath, storage, compression))
             summary = runner.Run(reader, writer);
 
-        stdout.WriteLine($"output: {outPath} ({summary.Processed} of {summary.Images} frames processed, {summary.Dropped} dropped)");
+        stdout.WriteLine($"output: {outPath} ({summary.Processed} of {summary.Images} frames processed, {summary.Dropped} dropped" +
+            (rate > 0 ? $"; played at {rate.ToString(CultureInfo.InvariantCulture)}x the recorded pace, {diagnostics.Dropped(FrameDropReason.Superseded)} superseded by newer frames)" : ")"));
         var t = diagnostics.Timings;
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"median ms: decode {t.Median(PipelineStage.Decode):0.00}, preprocess {t.Median(PipelineStage.Preprocess):0.00}, " +
@@ -115,9 +121,11 @@ public sealed class RunCommand : ICommand, IHasValueOptions
         return limit > 0 ? Math.Min(limit, count) : count;
     }
 
-    private static DepthErrors ScoreAgainstScene(long frame, ReadOnlySpan<byte> depthPayload)
+    /// <summary>The depth image against the scene's exact depth for the frame its stamp names.</summary>
+    private static DepthErrors ScoreAgainstScene(ReadOnlySpan<byte> depthPayload)
     {
         var view = ImageMessageView.Parse(depthPayload);
+        var frame = (view.Header.Stamp.TotalNanoseconds - StreetScene.HeaderAt(0).Stamp.TotalNanoseconds) / StreetScene.FramePeriodNs;
         var predicted = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(view.Data);
         var rgb = new byte[StreetScene.Width * StreetScene.Height * 3];
         var truth = new float[StreetScene.Width * StreetScene.Height];

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using System.Diagnostics;
 using DepthNode.Bags;
 using DepthNode.Messages;
 
@@ -80,79 +80,63 @@ public sealed class BagDepthRunner(DepthNodeOptions options, DepthPipeline pipel
         return new BagInputTopics(image, compressed, cameraInfo, sparse);
     }
 
+    /// <summary>
+    /// 0 (default): every frame is processed, inside the read loop, deterministically. Above 0: the bag is played at
+    /// its recorded pace times this factor through the live node (worker thread, newest frame wins), so what a vehicle
+    /// would see — frames dropped when inference cannot keep up — is measured on the recording.
+    /// </summary>
+    public double Rate { get; init; }
+
     public BagRunSummary Run(IBagReader input, IBagWriter output)
     {
         var topics = Topics = ResolveTopics(input.Info, options, log);
         AddOutputTopics(output, input, topics);
-        var d = pipeline.Diagnostics;
-        var pairing = new CameraInfoPairing<PendingFrame>(options.SyncMode, options.SyncSlopMs);
-        var spare = new PendingFrame();
-        float[]? sparse = null;
-        var sparseValid = false;
-        long images = 0, lastDiagnosticsNs = long.MinValue;
+        var sink = new BagSink(output);
+        using var node = new DepthNodeRuntime(options, pipeline, sink, log, synchronous: Rate <= 0) { FrameDone = FrameDone };
+        long images = 0, lastDiagnosticsNs = long.MinValue, firstNs = long.MinValue;
         var periodNs = (long)(options.DiagnosticsPeriodS * 1e9);
         var wanted = new List<string> { topics.Image, topics.CameraInfo };
         if (topics.SparseDepth is not null) wanted.Add(topics.SparseDepth);
         var read = new BagReadOptions { Topics = CopyInputs ? null : wanted, RequireCdr = !CopyInputs };
-        using var diagnosticsWriter = new Cdr.CdrWriter(1024);
+        var clock = Stopwatch.StartNew();
 
         foreach (var m in input.ReadMessages(read))
         {
-            if (CopyInputs) output.Write(m.Topic.Name, m.LogTimeNs, m.PublishTimeNs, m.Data.Span);
-            if (m.Topic.Name == topics.CameraInfo)
+            if (Rate > 0)
             {
-                var info = RosMessage.Deserialize<CameraInfo>(m.Data);
-                if (pairing.OfferCameraInfo(info, out var ready)) Process(ready.Image, ready.Info);
+                if (firstNs == long.MinValue) firstNs = m.LogTimeNs;
+                var due = TimeSpan.FromTicks((long)((m.LogTimeNs - firstNs) / Rate / 100));
+                if (due > clock.Elapsed) Thread.Sleep(due - clock.Elapsed);
             }
-            else if (m.Topic.Name == topics.SparseDepth)
-            {
-                sparseValid = DecodeSparse(m.Data.Span, ref sparse);
-            }
+            if (CopyInputs) sink.Publish(m.Topic.Name, m.Data.Span, m.LogTimeNs);
+            if (m.Topic.Name == topics.CameraInfo) node.OnCameraInfo(m.Data.Span);
+            else if (m.Topic.Name == topics.SparseDepth) node.OnSparseDepth(m.Data.Span);
             else if (m.Topic.Name == topics.Image)
             {
                 if (Limit > 0 && images >= Limit) break;
                 images++;
-                var frame = spare;
-                frame.Load(m);
-                if (pairing.OfferImage(frame, StampOf(m.Data.Span), out var ready, out var dropped))
-                {
-                    Process(ready.Image, ready.Info);
-                }
-                else
-                {
-                    if (dropped is not null)
-                        pipeline.ReportDropped(FrameDropReason.NoCameraInfo, dropped == PairingDrop.NoCameraInfoYet
-                            ? $"no CameraInfo on {topics.CameraInfo} yet" : $"no CameraInfo on {topics.CameraInfo} matches the image stamp ({options.SyncMode})");
-                    // The waiting frame owns its buffer now; the next image goes into a fresh one.
-                    spare = new PendingFrame();
-                }
+                node.OnImage(m.Data.Span, topics.Compressed, m.LogTimeNs);
             }
             if (m.LogTimeNs - lastDiagnosticsNs >= periodNs && images > 0)
             {
-                WriteDiagnostics(output, diagnosticsWriter, m.LogTimeNs);
+                node.PublishDiagnostics(RosTime.FromNanoseconds(m.LogTimeNs));
                 lastDiagnosticsNs = m.LogTimeNs;
             }
         }
-        if (pairing.Flush()) pipeline.ReportDropped(FrameDropReason.NoCameraInfo, $"the last image never got a CameraInfo on {topics.CameraInfo}");
-        if (lastDiagnosticsNs != long.MinValue || images > 0) WriteDiagnostics(output, diagnosticsWriter, Math.Max(lastDiagnosticsNs + 1, 0));
+        node.Flush();
+        if (!node.Drain(TimeSpan.FromMinutes(1))) log.Write(LogLevel.Error, "the worker did not finish the last frames within a minute");
+        if (images > 0) node.PublishDiagnostics(RosTime.FromNanoseconds(Math.Max(lastDiagnosticsNs + 1, 0)));
+        var d = pipeline.Diagnostics;
         return new BagRunSummary(images, d.Processed, d.DroppedTotal, input.Warnings);
+    }
 
-        void Process(PendingFrame frame, CameraInfo info)
+    /// <summary>Records outputs at the receive time of the input they came from; the worker thread and the reader
+    /// thread both write, hence the lock.</summary>
+    private sealed class BagSink(IBagWriter output) : IDepthOutputSink
+    {
+        public void Publish(string topic, ReadOnlySpan<byte> cdr, long inputReceiveTimeNs)
         {
-            var payload = frame.Payload;
-            var sparseSpan = sparseValid ? sparse.AsSpan() : default;
-            var ok = topics.Compressed
-                ? pipeline.ProcessCompressedImage(payload, info, sparseSpan)
-                : pipeline.ProcessImage(payload, info, sparseSpan);
-            if (!ok) return;
-            var o = pipeline.Outputs;
-            long t = frame.LogTimeNs, p = frame.PublishTimeNs;
-            if (o.HasDepth) output.Write(options.DepthTopic, t, p, o.Depth.WrittenSpan);
-            if (o.HasCameraInfo) output.Write(options.DepthCameraInfoTopic, t, p, o.CameraInfo.WrittenSpan);
-            if (o.HasCloud) output.Write(options.CloudTopic, t, p, o.Cloud.WrittenSpan);
-            if (o.HasColorized) output.Write(options.ColorizedTopic, t, p, o.Colorized.WrittenSpan);
-            if (o.HasMetadata) output.Write(options.MetadataTopic, t, p, o.Metadata.WrittenSpan);
-            FrameDone?.Invoke(d.Processed - 1, payload, o);
+            lock (output) output.Write(topic, inputReceiveTimeNs, inputReceiveTimeNs, cdr);
         }
     }
 
@@ -167,71 +151,5 @@ public sealed class BagDepthRunner(DepthNodeOptions options, DepthPipeline pipel
         if (options.PublishColorized) Add(options.ColorizedTopic, Image.RosTypeName);
         Add(options.MetadataTopic, DepthMetadata.RosTypeName);
         if (!CopyInputs || !input.Info.Topics.Any(t => t.Topic.Name == "/diagnostics")) Add("/diagnostics", DiagnosticArray.RosTypeName);
-    }
-
-    private void WriteDiagnostics(IBagWriter output, Cdr.CdrWriter writer, long logTimeNs)
-    {
-        var r = pipeline.Diagnostics.Report(TimeSpan.FromTicks(logTimeNs / 100));
-        var status = new DiagnosticStatus((byte)r.Level, "depth_node: " + r.Name, r.Message, "depth_node",
-            r.Values.Select(kv => new KeyValue(kv.Key, kv.Value)).ToArray());
-        writer.Reset();
-        RosMessage.Serialize(new DiagnosticArray(new Header(RosTime.FromNanoseconds(logTimeNs), ""), [status]), writer);
-        output.Write("/diagnostics", logTimeNs, logTimeNs, writer.WrittenSpan);
-    }
-
-    /// <summary>A sparse metric depth image (32FC1 metres or 16UC1 millimetres) into a reused float buffer.</summary>
-    private bool DecodeSparse(ReadOnlySpan<byte> payload, ref float[]? buffer)
-    {
-        try
-        {
-            var view = ImageMessageView.Parse(payload);
-            var n = checked((int)(view.Width * view.Height));
-            if (buffer is null || buffer.Length != n) buffer = new float[n];
-            var enc = System.Text.Encoding.ASCII.GetString(view.EncodingUtf8);
-            for (var y = 0; y < view.Height; y++)
-            {
-                var row = view.Data.Slice(checked((int)(y * view.Step)), (int)view.Width * (enc == "16UC1" ? 2 : 4));
-                var dst = buffer.AsSpan(y * (int)view.Width, (int)view.Width);
-                if (enc == "32FC1") MemoryMarshal.Cast<byte, float>(row).CopyTo(dst);
-                else if (enc == "16UC1") { var mm = MemoryMarshal.Cast<byte, ushort>(row); for (var x = 0; x < dst.Length; x++) dst[x] = mm[x] == 0 ? float.NaN : mm[x] / 1000f; }
-                else throw new InvalidDataException($"sparse depth encoding '{enc}' is not 32FC1 or 16UC1");
-            }
-            return true;
-        }
-        catch (Exception e) when (e is Cdr.CdrException or InvalidDataException or ArgumentOutOfRangeException or OverflowException)
-        {
-            log.Write(LogLevel.Warn, $"sparse depth on {options.SparseDepthTopic} unusable: {e.Message}");
-            return false;
-        }
-    }
-
-    private static long StampOf(ReadOnlySpan<byte> payload)
-    {
-        // sec and nanosec are the first two fields of every stamped message (offsets 4 and 8 with the CDR header).
-        try
-        {
-            var r = new Cdr.CdrReader(payload);
-            return new RosTime(r.ReadInt32("header.stamp.sec"), r.ReadUInt32("header.stamp.nanosec")).TotalNanoseconds;
-        }
-        catch (Cdr.CdrException) { return 0; }
-    }
-
-    /// <summary>A copy of an image payload, since bag data is only valid until the next message is read.</summary>
-    private sealed class PendingFrame
-    {
-        private byte[] _buffer = new byte[4096];
-        private int _length;
-        public long LogTimeNs { get; private set; }
-        public long PublishTimeNs { get; private set; }
-        public ReadOnlySpan<byte> Payload => _buffer.AsSpan(0, _length);
-
-        public void Load(BagMessage m)
-        {
-            if (_buffer.Length < m.Data.Length) _buffer = new byte[m.Data.Length];
-            m.Data.Span.CopyTo(_buffer);
-            _length = m.Data.Length;
-            LogTimeNs = m.LogTimeNs;
-            PublishTimeNs = m.PublishTimeNs;
-        }
     }
 }

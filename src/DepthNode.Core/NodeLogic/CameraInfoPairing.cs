@@ -44,15 +44,20 @@ public sealed class CameraInfoPairing<TImage> where TImage : class
     public CameraInfo? Latest { get; private set; }
 
     /// <summary>Offers an image. Returns true with the pair when it can be processed now; otherwise the image waits.
-    /// <paramref name="dropped"/> is set when this call made an earlier image (or this one) unprocessable.</summary>
-    public bool OfferImage(TImage image, long stampNs, out (TImage Image, CameraInfo Info) ready, out PairingDrop? dropped)
+    /// <paramref name="dropped"/> is set when this call made an earlier waiting image unprocessable; that image is
+    /// handed back in <paramref name="released"/> so its buffer can be reused.</summary>
+    public bool OfferImage(TImage image, long stampNs, out (TImage Image, CameraInfo Info) ready, out PairingDrop? dropped, out TImage? released)
     {
         dropped = null;
+        released = null;
         ready = default;
         var match = _mode == CameraInfoSyncMode.CacheLatest ? Latest : FindMatch(stampNs);
         if (match is not null) { ready = (image, match); return true; }
         if (_pending is not null)
+        {
             dropped = _mode == CameraInfoSyncMode.CacheLatest ? PairingDrop.NoCameraInfoYet : PairingDrop.NoMatchingCameraInfo;
+            released = _pending;
+        }
         _pending = image;
         _pendingStampNs = stampNs;
         return false;
@@ -71,12 +76,12 @@ public sealed class CameraInfoPairing<TImage> where TImage : class
         return true;
     }
 
-    /// <summary>Drops the waiting image, if any (end of input); returns whether there was one.</summary>
-    public bool Flush()
+    /// <summary>Gives up the waiting image, if any (end of input).</summary>
+    public TImage? Flush()
     {
-        var had = _pending is not null;
+        var pending = _pending;
         _pending = null;
-        return had;
+        return pending;
     }
 
     private CameraInfo? FindMatch(long stampNs)

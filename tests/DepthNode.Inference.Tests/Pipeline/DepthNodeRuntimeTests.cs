@@ -1,0 +1,95 @@
+using DepthNode.Depth;
+using DepthNode.Messages;
+using DepthNode.NodeLogic;
+using DepthNode.Synthetic;
+
+namespace DepthNode.Inference.Tests.Pipeline;
+
+public class DepthNodeRuntimeTests
+{
+    private sealed class RecordingSink : IDepthOutputSink
+    {
+        public List<(string Topic, long StampNs)> Published { get; } = [];
+
+        public void Publish(string topic, ReadOnlySpan<byte> cdr, long inputReceiveTimeNs)
+        {
+            var r = new Cdr.CdrReader(cdr);
+            var stamp = new RosTime(r.ReadInt32("sec"), r.ReadUInt32("nanosec")).TotalNanoseconds;
+            lock (Published) Published.Add((topic, stamp));
+        }
+    }
+
+    private static readonly DepthNodeOptions Options = new() { MetricSource = MetricSource.GroundPlane };
+
+    [Fact]
+    public void Live_CameraFasterThanInference_DropsStaleFramesButAlwaysProcessesTheNewest()
+    {
+        using var model = PipelineFixture.OpenFastDepth();
+        using var pipeline = PipelineFixture.Pipeline(model, Options);
+        var sink = new RecordingSink();
+        using var node = new DepthNodeRuntime(Options, pipeline, sink, new PipelineFixture.ListSink([]));
+        var frames = Enumerable.Range(0, 4).Select(f => PipelineFixture.StreetFrame(f).Payload).ToArray();
+        node.OnCameraInfo(RosMessage.SerializeToArray(StreetScene.CameraInfoAt(0)));
+        const int total = 40;
+        for (var i = 0; i < total; i++)
+        {
+            var stamped = (byte[])frames[i % 4].Clone();
+            BitConverter.TryWriteBytes(stamped.AsSpan(4, 4), 1000 + i); // stamp.sec = 1000 + i
+            node.OnImage(stamped, compressed: false, receiveTimeNs: i);   // a burst: no time for inference in between
+        }
+        Assert.True(node.Drain(TimeSpan.FromSeconds(30)));
+        var d = node.Diagnostics;
+        Assert.Equal(total, d.Processed + d.Dropped(FrameDropReason.Superseded));
+        Assert.True(d.Dropped(FrameDropReason.Superseded) > 0);
+        var depthStamps = sink.Published.Where(p => p.Topic == Options.DepthTopic).Select(p => p.StampNs / 1_000_000_000).ToList();
+        Assert.Equal(1000 + total - 1, depthStamps[^1]);                      // the newest frame is never dropped
+        Assert.True(depthStamps.Zip(depthStamps.Skip(1)).All(p => p.First < p.Second));
+    }
+
+    [Fact]
+    public void Live_CameraSlowerThanInference_ProcessesEveryFrame()
+    {
+        using var model = PipelineFixture.OpenFastDepth();
+        using var pipeline = PipelineFixture.Pipeline(model, Options);
+        var sink = new RecordingSink();
+        using var node = new DepthNodeRuntime(Options, pipeline, sink, new PipelineFixture.ListSink([]));
+        for (var f = 0; f < 5; f++)
+        {
+            node.OnImage(PipelineFixture.StreetFrame(f).Payload, false, f);
+            node.OnCameraInfo(RosMessage.SerializeToArray(StreetScene.CameraInfoAt(f)));
+            Assert.True(node.Drain(TimeSpan.FromSeconds(10)));                // the next frame comes after this one is done
+        }
+        Assert.Equal(5, node.Diagnostics.Processed);
+        Assert.Equal(0, node.Diagnostics.DroppedTotal);
+        Assert.Equal(Enumerable.Range(0, 5).Select(f => StreetScene.HeaderAt(f).Stamp.TotalNanoseconds),
+            sink.Published.Where(p => p.Topic == Options.CloudTopic).Select(p => p.StampNs));
+    }
+
+    [Fact]
+    public void Synchronous_ImageAndRepeatedCameraInfo_AllocateNothingPerFrame()
+    {
+        using var model = PipelineFixture.OpenFastDepth();
+        using var pipeline = PipelineFixture.Pipeline(model, Options);
+        using var node = new DepthNodeRuntime(Options, pipeline, new NullSink(), new PipelineFixture.ListSink([]), synchronous: true);
+        var image = PipelineFixture.StreetFrame(1).Payload;
+        var infos = Enumerable.Range(0, 8).Select(f => RosMessage.SerializeToArray(StreetScene.CameraInfoAt(f))).ToArray();
+        for (var i = 0; i < 3; i++) { node.OnCameraInfo(infos[i]); node.OnImage(image, false, i); }
+        long info = 0, frame = 0;
+        for (var i = 3; i < 8; i++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            node.OnCameraInfo(infos[i]);
+            var between = GC.GetAllocatedBytesForCurrentThread();
+            node.OnImage(image, false, i);
+            info += between - before;
+            frame += GC.GetAllocatedBytesForCurrentThread() - between;
+        }
+        Assert.Equal((0L, 0L), (info / 5, frame / 5));
+        Assert.Equal(8, node.Diagnostics.Processed);
+    }
+
+    private sealed class NullSink : IDepthOutputSink
+    {
+        public void Publish(string topic, ReadOnlySpan<byte> cdr, long inputReceiveTimeNs) { }
+    }
+}
