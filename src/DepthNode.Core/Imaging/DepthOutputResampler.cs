@@ -25,6 +25,7 @@ public sealed class DepthOutputResampler
     private int[] _x0 = [], _x1 = [], _y0 = [], _y1 = [];
     private float[] _fx = [], _fy = [];
     private float[] _row = [];
+    private int[] _runStart = [], _runLength = [];
     private int _sw, _sh, _dw, _dh;
 
     /// <summary>Plain resize: destination = bilinear(source).</summary>
@@ -64,6 +65,7 @@ public sealed class DepthOutputResampler
             (_x0, _x1, _fx) = Table(sourceWidth, width);
             (_y0, _y1, _fy) = Table(sourceHeight, height);
             _row = new float[sourceWidth];
+            (_runStart, _runLength) = Runs(_x0, sourceWidth);
             (_sw, _sh, _dw, _dh) = (sourceWidth, sourceHeight, width, height);
         }
         var nonFinite = CountNonFinite(source[..(sourceWidth * sourceHeight)]);
@@ -93,33 +95,50 @@ public sealed class DepthOutputResampler
         fixed (float* fx = _fx)
         fixed (float* d = dst)
         {
-            if (Avx2.IsSupported)
+            if (Avx.IsSupported && dst.Length >= 8)
             {
-                // Eight pixels at a time: the two taps are gathers from the (L1-resident) source row.
+                // Output pixels come in runs that share one source interval [j, j+1] (about 5 per run when a 224-wide
+                // output is stretched to 1242): each run is a broadcast blend a + f·(b − a) over contiguous fractions,
+                // no gathers. A vector may spill past its run; the next run overwrites those lanes, and the last runs
+                // of a row, where a spill would leave the row, go to the scalar loop below.
                 var min = Vector256.Create(minDepth);
                 var max = Vector256.Create(maxDepth);
                 var invalid = Vector256.Create(float.NaN);
                 var zero = Vector256<float>.Zero;
-                for (; x <= dst.Length - 8; x += 8)
+                var lastSource = row.Length - 1;
+                for (var j = 0; j < row.Length; j++)
                 {
-                    var a = Avx2.GatherVector256(r, Avx.LoadVector256(x0 + x), 4);
-                    var b = Avx2.GatherVector256(r, Avx.LoadVector256(x1 + x), 4);
-                    var v = Avx.Add(a, Avx.Multiply(Avx.LoadVector256(fx + x), Avx.Subtract(b, a)));
-                    // v - v is 0 exactly when v is finite (Inf - Inf and NaN - NaN are NaN).
-                    var valid = Avx.Compare(Avx.Subtract(v, v), zero, FloatComparisonMode.OrderedEqualNonSignaling);
-                    if (reciprocal)
+                    var length = _runLength[j];
+                    if (length == 0) continue;
+                    var runStart = _runStart[j];
+                    if (runStart + 8 > dst.Length) { x = runStart; break; }
+                    var a = Vector256.Create(r[j]);
+                    var delta = Vector256.Create(r[Math.Min(j + 1, lastSource)] - r[j]);
+                    for (var k = 0; k < length; k += 8)
                     {
-                        valid = Avx.And(valid, Avx.Compare(v, zero, FloatComparisonMode.OrderedGreaterThanNonSignaling));
-                        v = Avx.Divide(Vector256<float>.One, v);
+                        var at = runStart + k;
+                        if (at + 8 > dst.Length) { x = at; goto Scalar; }
+                        var f = Avx.LoadVector256(fx + at);
+                        // Weight 0 means "this tap alone": a NaN neighbour must not leak in through 0·NaN.
+                        var v = Avx.BlendVariable(Avx.Add(a, Avx.Multiply(f, delta)), a, Avx.Compare(f, zero, FloatComparisonMode.OrderedEqualNonSignaling));
+                        var valid = Avx.Compare(Avx.Subtract(v, v), zero, FloatComparisonMode.OrderedEqualNonSignaling);
+                        if (reciprocal)
+                        {
+                            valid = Avx.And(valid, Avx.Compare(v, zero, FloatComparisonMode.OrderedGreaterThanNonSignaling));
+                            v = Avx.Divide(Vector256<float>.One, v);
+                        }
+                        valid = Avx.And(valid, Avx.And(
+                            Avx.Compare(v, min, FloatComparisonMode.OrderedGreaterThanOrEqualNonSignaling),
+                            Avx.Compare(v, max, FloatComparisonMode.OrderedLessThanOrEqualNonSignaling)));
+                        valid = Avx.And(valid, Avx.Compare(Avx.Subtract(v, v), zero, FloatComparisonMode.OrderedEqualNonSignaling));
+                        Avx.Store(d + at, Avx.BlendVariable(invalid, v, valid));
+                        var lanes = Math.Min(8, length - k);
+                        nan += lanes - BitOperations.PopCount((uint)Avx.MoveMask(valid) & ((1u << lanes) - 1));
                     }
-                    valid = Avx.And(valid, Avx.And(
-                        Avx.Compare(v, min, FloatComparisonMode.OrderedGreaterThanOrEqualNonSignaling),
-                        Avx.Compare(v, max, FloatComparisonMode.OrderedLessThanOrEqualNonSignaling)));
-                    valid = Avx.And(valid, Avx.Compare(Avx.Subtract(v, v), zero, FloatComparisonMode.OrderedEqualNonSignaling));
-                    Avx.Store(d + x, Avx.BlendVariable(invalid, v, valid));
-                    nan += 8 - BitOperations.PopCount((uint)Avx.MoveMask(valid));
+                    x = runStart + length;
                 }
             }
+        Scalar:
             for (; x < dst.Length; x++)
             {
                 var a = r[x0[x]];
@@ -132,6 +151,19 @@ public sealed class DepthOutputResampler
             }
         }
         return nan;
+    }
+
+    /// <summary>For each source column, the first output pixel whose left tap it is, and how many there are.</summary>
+    private static (int[] Start, int[] Length) Runs(int[] leftTap, int sourceWidth)
+    {
+        var start = new int[sourceWidth];
+        var length = new int[sourceWidth];
+        for (var x = leftTap.Length - 1; x >= 0; x--)
+        {
+            start[leftTap[x]] = x;
+            length[leftTap[x]]++;
+        }
+        return (start, length);
     }
 
     /// <summary>NaN and ±Inf values in a network output.</summary>
