@@ -36,12 +36,12 @@ public class CdrFuzzTests
         Typed(SampleMessages.Diagnostics());
         Typed(SampleMessages.Metadata());
         Typed(new StringMessage("fuzz"));
-        foreach (var row in SqliteBagFile.Messages(SharedData.Path("bags", "ros2bag_tools", "images.bag", "images.bag_0.db3")))
+        foreach (var row in SqliteRows.Messages(SharedData.Path("bags", "ros2bag_tools", "images.bag", "images.bag_0.db3")))
             targets.Add(new("images.bag /image", row.Data, m => RosMessage.Deserialize<Image>(m)));
 
         var db3 = SharedData.Path("bags", "rosbag2", "rosbag2_tests", "resources", "sqlite3", "cdr_test", "cdr_test_0.db3");
-        var defs = SqliteBagFile.Definitions(db3);
-        foreach (var row in SqliteBagFile.Messages(db3).DistinctBy(r => r.Type))
+        var defs = SqliteRows.Definitions(db3);
+        foreach (var row in SqliteRows.Messages(db3).DistinctBy(r => r.Type))
         {
             var schema = RosMsgSchema.Parse(row.Type, defs[row.Type].Text);
             targets.Add(new(row.Type, row.Data, m => CdrDynamicDecoder.Decode(schema, m)));
