@@ -68,8 +68,6 @@ public sealed class BagWriter : IBagWriter
         return new BagWriter(folder, storage, compression, options ?? new BagWriterOptions());
     }
 
-    public string StorageFile => Path.Combine(_folder, _file);
-
     public void AddTopic(TopicInfo topic)
     {
         if (_topics.ContainsKey(topic.Name)) throw new InvalidOperationException($"topic {topic.Name} was already added");

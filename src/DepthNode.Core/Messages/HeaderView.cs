@@ -17,7 +17,4 @@ public readonly ref struct HeaderView(RosTime stamp, ReadOnlySpan<byte> frameIdU
         Stamp.Write(writer);
         writer.WriteString(FrameIdUtf8);
     }
-
-    /// <summary>Materialises a <see cref="Header"/> (allocates; for run-once code and tests).</summary>
-    public Header ToHeader() => new(Stamp, System.Text.Encoding.UTF8.GetString(FrameIdUtf8));
 }

@@ -158,8 +158,6 @@ public ref struct McapFieldReader
         return new McapFieldReader(bytes, _baseOffset + start, _record);
     }
 
-    public ReadOnlySpan<byte> Rest() { var r = _content[_pos..]; _pos = _content.Length; return r; }
-
     public ReadOnlySpan<byte> Take(ulong count, string field)
     {
         if (count > (ulong)(_content.Length - _pos))
