@@ -114,15 +114,24 @@ public class CdrFuzzTests
     {
         var random = new Random(7);
         var targets = Targets();
+        var refused = 0;
+        var unnamed = new List<string>();
         for (var i = 0; i < 4000; i++)
         {
             var input = new byte[random.Next(0, 200)];
             random.NextBytes(input);
             if (input.Length >= 4 && random.Next(4) != 0) { input[0] = 0; input[1] = (byte)random.Next(2); }
             var t = targets[i % targets.Count];
+            // Any exception other than CdrException escapes and fails the test.
             try { t.Decode(input); }
-            catch (CdrException) { }
+            catch (CdrException e)
+            {
+                refused++;
+                if (string.IsNullOrEmpty(e.Field) || e.Offset < 0) unnamed.Add($"{t.Name} #{i}: {e.Message}");
+            }
         }
+        Assert.True(refused > 0, "random bytes were never refused: the decoders did not look at them");
+        Assert.True(unnamed.Count == 0, "errors without field or offset:\n" + string.Join("\n", unnamed.Take(10)));
     }
 
     private static byte[] Mutate(byte[] seed, Random random)
