@@ -35,21 +35,7 @@ public sealed class Kitti2BagCommand : ICommand, IHasValueOptions
     {
         var folder = args.Positional(0, "folder");
         var output = args.Positional(1, "out");
-        var storage = args.Option("storage") switch
-        {
-            null or "mcap" => BagStorage.Mcap,
-            "sqlite3" => BagStorage.Sqlite3,
-            var s => throw new CliException($"--storage must be mcap or sqlite3, got '{s}'", 2),
-        };
-        var compression = args.Option("compression") switch
-        {
-            null or "none" => McapCompression.None,
-            "zstd" => McapCompression.Zstd,
-            "lz4" => McapCompression.Lz4,
-            var s => throw new CliException($"--compression must be none, zstd or lz4, got '{s}'", 2),
-        };
-        if (storage == BagStorage.Sqlite3 && compression != McapCompression.None)
-            throw new CliException("--compression applies to --storage mcap only", 2);
+        var (storage, compression) = BagOutputOptions.Parse(args);
         var posesOption = args.Option("poses");
         args.EnsureAllUsed(2);
 
