@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using DepthNode.Bags;
 using DepthNode.Bags.Mcap;
+using DepthNode.Tests;
 using OpenCvSharp;
 
 // MCAP throughput: writes a bag of sensor_msgs/Image (1242x375 rgb8, made from the KITTI odometry 07 frames in
@@ -14,9 +15,8 @@ var argsList = args.ToList();
 string Arg(string name, string fallback) { var i = argsList.IndexOf("--" + name); return i >= 0 && i + 1 < argsList.Count ? argsList[i + 1] : fallback; }
 var gb = double.Parse(Arg("gb", "1.0"), CultureInfo.InvariantCulture);
 var dir = Arg("dir", Path.GetTempPath());
-var repo = FindRepo();
-var shared = Arg("shared", Environment.GetEnvironmentVariable("DEPTHNODE_SHARED") ?? Path.Combine(Path.GetDirectoryName(repo)!, "..", "shared"));
-if (!Directory.Exists(shared)) shared = "/work/shared";
+var repo = SharedData.RepoRoot();
+var shared = Arg("shared", "") is { Length: > 0 } given ? given : SharedData.Root;
 const int Width = 1242, Height = 375;
 
 var frames = LoadFrames(Path.Combine(shared, "data", "kitti", "odometry_07", "image_0"));
@@ -116,35 +116,12 @@ static byte[] ImageCdr(byte[] pixels)
     return ms.ToArray();
 }
 
-static string FindRepo()
-{
-    for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-        if (File.Exists(Path.Combine(d.FullName, "DepthNode.sln"))) return d.FullName;
-    throw new DirectoryNotFoundException("DepthNode.sln not found");
-}
+static string EnsureMcapCore() => NodeJs.Install(Path.Combine(Path.GetTempPath(), "depthnode-mcap-reference"),
+    "@mcap/core@2.2.2 @foxglove/wasm-zstd@1.0.1 @foxglove/wasm-lz4@1.0.2 @foxglove/crc@0.0.3");
 
-static string EnsureMcapCore()
+static string Run(string file, string arguments, string? nodePath)
 {
-    const string packages = "@mcap/core@2.2.2 @foxglove/wasm-zstd@1.0.1 @foxglove/wasm-lz4@1.0.2 @foxglove/crc@0.0.3";
-    var d = Path.Combine(Path.GetTempPath(), "depthnode-mcap-reference");
-    Directory.CreateDirectory(d);
-    if (!File.Exists(Path.Combine(d, "node_modules", "@mcap", "core", "package.json")))
-    {
-        if (!File.Exists(Path.Combine(d, "package.json"))) File.WriteAllText(Path.Combine(d, "package.json"), "{\"name\":\"depthnode-mcap-reference\",\"private\":true}");
-        Run("npm", $"install --no-audit --no-fund --no-save {packages}", null, d);
-    }
-    return Path.Combine(d, "node_modules");
-}
-
-static string Run(string file, string arguments, string? nodePath, string? cwd = null)
-{
-    var psi = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
-    if (nodePath is not null) psi.Environment["NODE_PATH"] = nodePath;
-    if (cwd is not null) psi.WorkingDirectory = cwd;
-    using var p = Process.Start(psi)!;
-    var err = p.StandardError.ReadToEndAsync();
-    var output = p.StandardOutput.ReadToEnd();
-    p.WaitForExit();
-    if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {arguments} failed: {err.Result}");
-    return output;
+    var (code, stdout, stderr) = NodeJs.Run(file, arguments, nodePath: nodePath);
+    if (code != 0) throw new InvalidOperationException($"{file} {arguments} failed: {stderr}");
+    return stdout;
 }

@@ -3,6 +3,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
 using DepthNode.Imaging;
 using DepthNode.Inference;
+using DepthNode.Tests;
 using OpenCvSharp;
 
 namespace DepthNode.Benchmarks.Inference;
@@ -40,7 +41,7 @@ public class PreprocessBenchmarks
         Cv2.SetNumThreads(1); // the budget is per core, and DepthNode's pre-processor runs on one thread
         var parts = Size.Split('x');
         _size = new TensorSize(int.Parse(parts[0]), int.Parse(parts[1]));
-        using var bgr = Cv2.ImRead(DataPath("kitti", "raw_depth_gt", "rgb", "0000000005.png"));
+        using var bgr = Cv2.ImRead(SharedData.Path("data", "kitti", "raw_depth_gt", "rgb", "0000000005.png"));
         _frame = Encoding == "rgb8" ? bgr.CvtColor(ColorConversionCodes.BGR2RGB) : bgr.Clone();
         _frame.GetArray(out Vec3b[] px);
         _pixels = MemoryMarshal.AsBytes(px.AsSpan()).ToArray();
@@ -86,14 +87,4 @@ public class PreprocessBenchmarks
     [Benchmark]
     public void DepthNode() =>
         _pre.Run(ImageView.Create(Encoding, 1242, 375, 1242 * 3, false, _pixels), _tensor, _size);
-
-    internal static string DataPath(params string[] parts)
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-        {
-            var p = Path.Combine([d.FullName, "shared", "data", .. parts]);
-            if (File.Exists(p)) return p;
-        }
-        throw new FileNotFoundException("../shared/data/" + string.Join('/', parts) + " not found above " + AppContext.BaseDirectory);
-    }
 }

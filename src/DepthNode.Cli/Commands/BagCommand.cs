@@ -51,7 +51,7 @@ public sealed class BagCommand : ICommand, IHasValueOptions
         return 0;
     }
 
-    public static void WriteJson(BagInfo info, TextWriter stdout)
+    private static void WriteJson(BagInfo info, TextWriter stdout)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms))
@@ -116,31 +116,17 @@ public sealed class BagCommand : ICommand, IHasValueOptions
     {
         var input = args.Positional(1, "in");
         var output = args.Positional(2, "out");
-        var storageText = args.Option("storage");
-        var compression = ParseCompression(args.Option("compression"));
+        var storageOption = BagOutputOptions.ParseStorage(args.Option("storage"));
+        var compression = BagOutputOptions.ParseCompression(args.Option("compression"));
         args.EnsureAllUsed(3);
         using var bag = BagReader.Open(input, w => stderr.WriteLine($"warning: {w}"));
-        var storage = storageText switch
-        {
-            null => bag.Info.StorageId == "sqlite3" ? BagStorage.Sqlite3 : BagStorage.Mcap,
-            "mcap" => BagStorage.Mcap,
-            "sqlite3" => BagStorage.Sqlite3,
-            _ => throw new CliException($"--storage must be mcap or sqlite3, got '{storageText}'", 2),
-        };
-        if (storage == BagStorage.Sqlite3 && compression != McapCompression.None)
-            throw new CliException("--compression applies to --storage mcap only", 2);
+        // Without --storage the output keeps the input's storage.
+        var storage = storageOption ?? (bag.Info.StorageId == "sqlite3" ? BagStorage.Sqlite3 : BagStorage.Mcap);
+        BagOutputOptions.CheckCombination(storage, compression);
         var n = BagConverter.Convert(bag, output, storage, compression);
         stdout.WriteLine($"converted {n} messages on {bag.Info.Topics.Count} topics: {input} ({bag.Info.StorageId}) -> {output} ({(storage == BagStorage.Mcap ? "mcap" : "sqlite3")}{(compression == McapCompression.None ? "" : ", " + compression.ToString().ToLowerInvariant())})");
         return 0;
     }
-
-    private static McapCompression ParseCompression(string? s) => s switch
-    {
-        null or "none" => McapCompression.None,
-        "zstd" => McapCompression.Zstd,
-        "lz4" => McapCompression.Lz4,
-        _ => throw new CliException($"--compression must be none, zstd or lz4, got '{s}'", 2),
-    };
 
     // ---- recover -----------------------------------------------------------------------------------------------
 
@@ -148,7 +134,7 @@ public sealed class BagCommand : ICommand, IHasValueOptions
     {
         var input = args.Positional(1, "in.mcap");
         var output = args.Positional(2, "out");
-        var compression = ParseCompression(args.Option("compression"));
+        var compression = BagOutputOptions.ParseCompression(args.Option("compression"));
         args.EnsureAllUsed(3);
         if (Directory.Exists(input))
         {

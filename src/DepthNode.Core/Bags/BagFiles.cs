@@ -15,8 +15,6 @@ internal interface IBagFile : IDisposable
     (IReadOnlyList<TopicSummary> Topics, long Start, long End, long Total) Statistics();
     /// <summary>Log-time order within the file.</summary>
     IEnumerable<BagMessage> ReadMessages(BagReadOptions options);
-    /// <summary>metadata.yaml text embedded by rosbag2 (MCAP <c>rosbag2</c> record, sqlite <c>metadata</c> table), or null.</summary>
-    string? EmbeddedMetadataYaml();
 }
 
 internal sealed class SqliteFile(string path) : IBagFile
@@ -34,7 +32,6 @@ internal sealed class SqliteFile(string path) : IBagFile
     }
 
     public IEnumerable<BagMessage> ReadMessages(BagReadOptions options) => _file.ReadMessages(options);
-    public string? EmbeddedMetadataYaml() => _file.EmbeddedMetadataYaml();
     public void Dispose() => _file.Dispose();
 }
 
@@ -50,7 +47,6 @@ internal sealed class McapFile : IBagFile
         _reader = McapReader.Open(path, new McapReaderOptions { OnWarning = onWarning });
     }
 
-    public McapReader Reader => _reader;
     public string Path { get; }
     public string StorageId => "mcap";
     public string Compression => string.Join(",", _reader.Compressions.Where(c => c.Length > 0).Order(StringComparer.Ordinal));
@@ -100,12 +96,6 @@ internal sealed class McapFile : IBagFile
         };
         foreach (var m in _reader.ReadMessages(filter))
             yield return new BagMessage(Topic(m.Channel), (long)m.LogTime, (long)m.PublishTime, m.Data);
-    }
-
-    public string? EmbeddedMetadataYaml()
-    {
-        var record = _reader.ReadMetadata().LastOrDefault(m => m.Name == "rosbag2");
-        return record?.Values.GetValueOrDefault("serialized_metadata") is { Length: > 0 } y ? y : null;
     }
 
     public void Dispose() => _reader.Dispose();

@@ -186,6 +186,16 @@ internal static class QosYaml
         ["liveliness"] = ["system_default", "automatic", "manual_by_node", "manual_by_topic", "unknown", "best_available"],
     };
 
+    /// <summary>
+    /// One reliable, volatile, keep-last profile in the v9 form, durations infinite (rmw's 9223372036 s 854775807 ns):
+    /// what an rclcpp publisher offers by default, with its queue <paramref name="depth"/>.
+    /// </summary>
+    public static string ReliableVolatileKeepLast(int depth) =>
+        $"- history: keep_last\n  depth: {depth.ToString(CultureInfo.InvariantCulture)}\n  reliability: reliable\n  durability: volatile\n" +
+        "  deadline:\n    sec: 9223372036\n    nsec: 854775807\n  lifespan:\n    sec: 9223372036\n    nsec: 854775807\n" +
+        "  liveliness: automatic\n  liveliness_lease_duration:\n    sec: 9223372036\n    nsec: 854775807\n" +
+        "  avoid_ros_namespace_conventions: false\n";
+
     /// <summary>Block YAML text of a node (no document markers), e.g. <c>- history: keep_last\n  depth: 10</c>.</summary>
     public static string Emit(YamlNode node)
     {

@@ -7,17 +7,18 @@ namespace DepthNode.Bags;
 /// </summary>
 public sealed class BagReader : IBagReader
 {
-    private readonly List<IBagFile> _files;
+    private readonly List<IBagFile> _files = [];
     private readonly List<string> _warnings = [];
-    private readonly BagMetadata? _metadata;
+    private readonly Action<string>? _onWarning;
     private readonly string _path;
+    private BagMetadata? _metadata;
+    private DirectoryInfo? _tempDir;
     private BagInfo? _info;
 
-    private BagReader(string path, List<IBagFile> files, BagMetadata? metadata)
+    private BagReader(string path, Action<string>? onWarning)
     {
         _path = path;
-        _files = files;
-        _metadata = metadata;
+        _onWarning = onWarning;
     }
 
     /// <summary>The metadata.yaml of the bag folder, if it has one.</summary>
@@ -26,56 +27,60 @@ public sealed class BagReader : IBagReader
 
     public static BagReader Open(string path, Action<string>? onWarning = null)
     {
-        var files = new List<IBagFile>();
-        BagMetadata? metadata = null;
-        DirectoryInfo? tempDir = null;
-        var warnings = new List<string>();
-        void Warn(string w) { if (!warnings.Contains(w)) { warnings.Add(w); onWarning?.Invoke(w); } }
+        var reader = new BagReader(path, onWarning);
         try
         {
-            if (Directory.Exists(path))
-            {
-                var yaml = Path.Combine(path, "metadata.yaml");
-                List<string> paths;
-                if (File.Exists(yaml))
-                {
-                    metadata = BagMetadata.Load(yaml);
-                    if (metadata.CompressionMode.Length > 0 && (metadata.CompressionFormat != "zstd" || metadata.CompressionMode is not ("FILE" or "MESSAGE")))
-                        throw new BagFormatException($"{yaml}: compression_mode '{metadata.CompressionMode}' with format '{metadata.CompressionFormat}' is not supported (supported: FILE or MESSAGE with zstd)");
-                    paths = metadata.RelativeFilePaths.Select(p => Resolve(path, p)).ToList();
-                    if (paths.Count == 0) paths = StorageFilesIn(path);
-                }
-                else paths = StorageFilesIn(path);
-                if (paths.Count == 0) throw new BagFormatException($"{path}: no metadata.yaml and no .mcap or .db3 files: not a bag folder");
-                foreach (var p in paths)
-                {
-                    var storagePath = p;
-                    if (metadata?.CompressionMode == "FILE" && p.EndsWith(".zstd", StringComparison.Ordinal))
-                    {
-                        // rosbag2 FILE mode: each storage file is one zstd stream; readers work on a decompressed copy.
-                        tempDir ??= Directory.CreateTempSubdirectory("depthnode-bag-");
-                        storagePath = Path.Combine(tempDir.FullName, Path.GetFileName(p)[..^".zstd".Length]);
-                        DecompressFile(p, storagePath);
-                    }
-                    files.Add(OpenFile(storagePath, metadata?.StorageIdentifier, Warn));
-                }
-            }
-            else if (File.Exists(path)) files.Add(OpenFile(path, null, Warn));
-            else throw new BagFormatException($"{path}: no such bag folder or file");
+            reader.OpenFiles();
         }
         catch
         {
-            foreach (var f in files) f.Dispose();
-            tempDir?.Delete(true);
+            reader.Dispose();
             throw;
         }
-        var reader = new BagReader(path, files, metadata) { _tempDir = tempDir };
-        reader._warnings.AddRange(warnings);
-        reader._onWarning = w => { if (!reader._warnings.Contains(w)) { reader._warnings.Add(w); onWarning?.Invoke(w); } };
         return reader;
     }
 
-    private Action<string>? _onWarning;
+    private void OpenFiles()
+    {
+        if (File.Exists(_path))
+        {
+            _files.Add(OpenFile(_path, null, Warn));
+            return;
+        }
+        if (!Directory.Exists(_path)) throw new BagFormatException($"{_path}: no such bag folder or file");
+        var yaml = Path.Combine(_path, "metadata.yaml");
+        List<string> paths;
+        if (File.Exists(yaml))
+        {
+            _metadata = BagMetadata.Load(yaml);
+            if (_metadata.CompressionMode.Length > 0 && (_metadata.CompressionFormat != "zstd" || _metadata.CompressionMode is not ("FILE" or "MESSAGE")))
+                throw new BagFormatException($"{yaml}: compression_mode '{_metadata.CompressionMode}' with format '{_metadata.CompressionFormat}' is not supported (supported: FILE or MESSAGE with zstd)");
+            paths = _metadata.RelativeFilePaths.Select(p => Resolve(_path, p)).ToList();
+            if (paths.Count == 0) paths = StorageFilesIn(_path);
+        }
+        else paths = StorageFilesIn(_path);
+        if (paths.Count == 0) throw new BagFormatException($"{_path}: no metadata.yaml and no .mcap or .db3 files: not a bag folder");
+        foreach (var p in paths)
+        {
+            var storagePath = p;
+            if (_metadata?.CompressionMode == "FILE" && p.EndsWith(".zstd", StringComparison.Ordinal))
+            {
+                // rosbag2 FILE mode: each storage file is one zstd stream; readers work on a decompressed copy.
+                _tempDir ??= Directory.CreateTempSubdirectory("depthnode-bag-");
+                storagePath = Path.Combine(_tempDir.FullName, Path.GetFileName(p)[..^".zstd".Length]);
+                DecompressFile(p, storagePath);
+            }
+            _files.Add(OpenFile(storagePath, _metadata?.StorageIdentifier, Warn));
+        }
+    }
+
+    /// <summary>Records a warning once (a file reports the same cut on every read) and passes it on.</summary>
+    private void Warn(string warning)
+    {
+        if (_warnings.Contains(warning)) return;
+        _warnings.Add(warning);
+        _onWarning?.Invoke(warning);
+    }
 
     private static IBagFile OpenFile(string path, string? storageId, Action<string> warn)
     {
@@ -126,9 +131,9 @@ public sealed class BagReader : IBagReader
                 counts[t.Topic.Name] = counts.GetValueOrDefault(t.Topic.Name) + t.MessageCount;
             }
             if (n > 0) { start = Math.Min(start, s); end = Math.Max(end, e); total += n; }
-            foreach (var name in topicOrder) topics[name] = WithMetadataFormat(topics[name]);
-            foreach (var w in f.Warnings) _onWarning?.Invoke(w);
+            foreach (var w in f.Warnings) Warn(w);
         }
+        foreach (var name in topicOrder) topics[name] = WithMetadataFormat(topics[name]);
         // Topics metadata.yaml lists but no storage file carries (possible for sqlite bags) still belong to the bag.
         if (_metadata is not null)
             foreach (var t in _metadata.Topics)
@@ -226,11 +231,9 @@ public sealed class BagReader : IBagReader
         }
         finally
         {
-            foreach (var f in _files) foreach (var w in f.Warnings) _onWarning?.Invoke(w);
+            foreach (var f in _files) foreach (var w in f.Warnings) Warn(w);
         }
     }
-
-    private DirectoryInfo? _tempDir;
 
     private static void DecompressFile(string source, string destination)
     {

@@ -84,7 +84,8 @@ public enum BagStorage { Mcap, Sqlite3 }
 
 public enum McapCompression { None, Zstd, Lz4 }
 
-/// <remarks>Bag exceptions derive from IOException (InvalidDataException is sealed); the CLI runner reports them as one line.</remarks>
+// Bag exceptions derive from IOException (InvalidDataException is sealed); the CLI runner reports them as one line.
+
 /// <summary>A topic's serialization format is not the one the caller needs (e.g. <c>wrong_format</c> instead of cdr).</summary>
 public sealed class BagEncodingException(string message) : IOException(message);
 

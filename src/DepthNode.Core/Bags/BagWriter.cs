@@ -27,9 +27,8 @@ public sealed class BagWriter : IBagWriter
     private readonly BagWriterOptions _options;
     private readonly McapWriter? _mcap;
     private readonly SqliteBagWriter? _sqlite;
-    private readonly Dictionary<string, (TopicInfo Topic, ushort Channel)> _topics = new(StringComparer.Ordinal);
-    private readonly List<string> _topicOrder = [];
-    private readonly Dictionary<string, long> _counts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, WrittenTopic> _topics = new(StringComparer.Ordinal);
+    private readonly List<WrittenTopic> _topicOrder = [];
     private long _start = long.MaxValue, _end = long.MinValue, _total;
     private bool _disposed;
 
@@ -68,8 +67,6 @@ public sealed class BagWriter : IBagWriter
         return new BagWriter(folder, storage, compression, options ?? new BagWriterOptions());
     }
 
-    public string StorageFile => Path.Combine(_folder, _file);
-
     public void AddTopic(TopicInfo topic)
     {
         if (_topics.ContainsKey(topic.Name)) throw new InvalidOperationException($"topic {topic.Name} was already added");
@@ -84,9 +81,9 @@ public sealed class BagWriter : IBagWriter
             channel = _mcap.AddChannel(schema, topic.Name, topic.SerializationFormat, metadata);
         }
         else _sqlite!.AddTopic(topic);
-        _topics[topic.Name] = (topic, channel);
-        _topicOrder.Add(topic.Name);
-        _counts[topic.Name] = 0;
+        var written = new WrittenTopic(topic, channel);
+        _topics[topic.Name] = written;
+        _topicOrder.Add(written);
     }
 
     public void Write(string topicName, long logTimeNs, long publishTimeNs, ReadOnlySpan<byte> data)
@@ -94,7 +91,7 @@ public sealed class BagWriter : IBagWriter
         if (!_topics.TryGetValue(topicName, out var t)) throw new InvalidOperationException($"topic {topicName} was not added");
         if (_mcap is not null) _mcap.WriteMessage(t.Channel, 0, (ulong)logTimeNs, (ulong)publishTimeNs, data);
         else _sqlite!.Write(topicName, logTimeNs, data);
-        _counts[topicName]++;
+        t.Count++;
         _total++;
         _start = Math.Min(_start, logTimeNs);
         _end = Math.Max(_end, logTimeNs);
@@ -106,7 +103,7 @@ public sealed class BagWriter : IBagWriter
         StartingTimeNs = _total == 0 ? 0 : _start,
         DurationNs = _total == 0 ? 0 : _end - _start,
         MessageCount = _total,
-        Topics = _topicOrder.Select(n => new TopicSummary(_topics[n].Topic, _counts[n])).ToList(),
+        Topics = _topicOrder.Select(t => new TopicSummary(t.Topic, t.Count)).ToList(),
         RelativeFilePaths = [_file],
         Files = [new BagFileInfo(_file, _total == 0 ? 0 : _start, _total == 0 ? 0 : _end - _start, _total)],
         RosDistro = _options.RosDistro,
@@ -127,5 +124,13 @@ public sealed class BagWriter : IBagWriter
             using (_sqlite) _sqlite.WriteMetadata(BagMetadata.CurrentVersion, yaml);
         }
         File.WriteAllText(Path.Combine(_folder, "metadata.yaml"), yaml);
+    }
+
+    /// <summary>A topic with its channel and running message count: one lookup per written message.</summary>
+    private sealed class WrittenTopic(TopicInfo topic, ushort channel)
+    {
+        public TopicInfo Topic { get; } = topic;
+        public ushort Channel { get; } = channel;
+        public long Count { get; set; }
     }
 }

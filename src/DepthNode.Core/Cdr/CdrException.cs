@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
 namespace DepthNode.Cdr;
 
 /// <summary>What went wrong in a CDR payload; <see cref="Truncated"/> is its own kind so callers can tell a cut
@@ -46,23 +49,23 @@ public sealed class CdrException : IOException
 /// <summary>Cold throw paths, kept out of the inlined readers so the hot paths stay small.</summary>
 internal static class CdrThrow
 {
-    [System.Diagnostics.CodeAnalysis.DoesNotReturn, System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
     public static void Truncated(string field, int offset, long needed, int available) =>
         throw new CdrException(CdrErrorKind.Truncated,
             $"CDR payload truncated reading {field} at byte {offset}: needs {needed} byte(s), {available} left",
             offset, field);
 
-    [System.Diagnostics.CodeAnalysis.DoesNotReturn, System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
     public static void LengthBeyondPayload(string field, int offset, uint count, int elementSize, int available) =>
         throw new CdrException(CdrErrorKind.Truncated,
             $"CDR length of {field} at byte {offset} is {count} element(s) of {elementSize} byte(s), but only {available} byte(s) remain",
             offset, field);
 
-    [System.Diagnostics.CodeAnalysis.DoesNotReturn, System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
     public static void InvalidValue(string field, int offset, string what) =>
         throw new CdrException(CdrErrorKind.InvalidValue, $"CDR field {field} at byte {offset}: {what}", offset, field);
 
-    [System.Diagnostics.CodeAnalysis.DoesNotReturn, System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
     public static void Header(CdrErrorKind kind, string what) =>
         throw new CdrException(kind, $"CDR encapsulation header: {what}", 0, "encapsulation");
 }

@@ -211,11 +211,7 @@ public ref struct CdrReader
     /// </summary>
     public ReadOnlySpan<byte> ReadStringBytes(string field)
     {
-        var at = Align4();
-        var length = ReadUInt32(field);
-        EnsureElements(field, at, length, 1);
-        var s = _buffer.Slice(_position, (int)length);
-        _position += (int)length;
+        var s = ReadByteSequence(field);
         return s.Length > 0 && s[^1] == 0 ? s[..^1] : s;
     }
 

@@ -61,10 +61,7 @@ public sealed class CdrWriter : IDisposable
     public void Reset()
     {
         _ownBuffer?.Clear();
-        _memory = default;
-        _pending = 0;
-        _committed = 0;
-        WriteHeader();
+        StartMessage();
     }
 
     /// <summary>Starts a new message written into <paramref name="output"/> (only for writers built over an <see cref="IBufferWriter{T}"/>).</summary>
@@ -72,6 +69,11 @@ public sealed class CdrWriter : IDisposable
     {
         if (_ownBuffer is not null) throw new InvalidOperationException("this CdrWriter owns its buffer; use Reset()");
         _output = output ?? throw new ArgumentNullException(nameof(output));
+        StartMessage();
+    }
+
+    private void StartMessage()
+    {
         _memory = default;
         _pending = 0;
         _committed = 0;

@@ -15,7 +15,6 @@ public sealed class PooledByteBuffer : IBufferWriter<byte>, IDisposable
         _array = ArrayPool<byte>.Shared.Rent(Math.Max(initialCapacity, 256));
 
     public int WrittenCount => _written;
-    public int Capacity => _array.Length;
     public ReadOnlySpan<byte> WrittenSpan => _array.AsSpan(0, _written);
     public ReadOnlyMemory<byte> WrittenMemory => _array.AsMemory(0, _written);
 

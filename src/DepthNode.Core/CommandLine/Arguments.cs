@@ -12,8 +12,6 @@ public sealed class Arguments
     private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
 
-    public IReadOnlyList<string> Positionals => _positionals;
-
     public static Arguments Parse(IReadOnlyList<string> argv, IReadOnlyCollection<string> valueOptions)
     {
         var a = new Arguments();

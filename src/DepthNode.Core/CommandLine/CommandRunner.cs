@@ -24,7 +24,8 @@ public sealed class CommandRunner(string toolName, IReadOnlyList<ICommand> comma
         }
         try
         {
-            return command.Run(new ArgumentsSource(argv[1..]).Parse(command), stdout, stderr);
+            IReadOnlyCollection<string> valueOptions = command is IHasValueOptions v ? v.ValueOptions : [];
+            return command.Run(Arguments.Parse(argv[1..], valueOptions), stdout, stderr);
         }
         catch (CliException e)
         {
@@ -33,8 +34,8 @@ public sealed class CommandRunner(string toolName, IReadOnlyList<ICommand> comma
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or FormatException or NotSupportedException)
         {
-            // Readers throw their own exception types (derived from InvalidDataException) whose messages name the
-            // file, field and offset; they are the whole report, no stack trace.
+            // Readers throw their own exception types (derived from IOException or FormatException) whose messages
+            // name the file, field and offset; they are the whole report, no stack trace.
             stderr.WriteLine($"{toolName} {command.Name}: {e.Message}");
             return 1;
         }
@@ -45,12 +46,6 @@ public sealed class CommandRunner(string toolName, IReadOnlyList<ICommand> comma
         w.WriteLine($"usage: {toolName} <command> [options]");
         w.WriteLine();
         foreach (var c in commands) w.WriteLine($"  {c.Name,-10} {c.Summary}");
-    }
-
-    private readonly struct ArgumentsSource(string[] argv)
-    {
-        public Arguments Parse(ICommand command) =>
-            Arguments.Parse(argv, command is IHasValueOptions v ? v.ValueOptions : []);
     }
 }
 

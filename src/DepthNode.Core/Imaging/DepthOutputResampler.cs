@@ -43,7 +43,8 @@ public sealed class DepthOutputResampler
     {
         if (!fit.IsUsable)
         {
-            Run(source, sourceWidth, sourceHeight, destination, width, height);
+            // Without a scale every pixel is invalid: resizing first would only be overwritten.
+            CheckSizes(source, sourceWidth, sourceHeight, destination, width, height);
             destination[..(width * height)].Fill(float.NaN);
             return new ResampleCounts(CountNonFinite(source[..(sourceWidth * sourceHeight)]), width * height);
         }
@@ -56,10 +57,7 @@ public sealed class DepthOutputResampler
     private ResampleCounts Resample(ReadOnlySpan<float> source, int sourceWidth, int sourceHeight, Span<float> destination, int width, int height,
         float scale, float shift, bool reciprocal, float minDepth, float maxDepth)
     {
-        if (sourceWidth <= 0 || sourceHeight <= 0 || (long)sourceWidth * sourceHeight > source.Length)
-            throw new ArgumentException($"source {sourceWidth}x{sourceHeight} does not fit {source.Length} values", nameof(source));
-        if (width <= 0 || height <= 0 || (long)width * height > destination.Length)
-            throw new ArgumentException($"destination {width}x{height} does not fit {destination.Length} values", nameof(destination));
+        CheckSizes(source, sourceWidth, sourceHeight, destination, width, height);
         if (sourceWidth != _sw || sourceHeight != _sh || width != _dw || height != _dh)
         {
             (_x0, _x1, _fx) = Table(sourceWidth, width);
@@ -81,6 +79,14 @@ public sealed class DepthOutputResampler
             nan += HorizontalPass(row, destination.Slice(y * width, width), reciprocal, minDepth, maxDepth);
         }
         return new ResampleCounts(nonFinite, nan);
+    }
+
+    private static void CheckSizes(ReadOnlySpan<float> source, int sourceWidth, int sourceHeight, Span<float> destination, int width, int height)
+    {
+        if (sourceWidth <= 0 || sourceHeight <= 0 || (long)sourceWidth * sourceHeight > source.Length)
+            throw new ArgumentException($"source {sourceWidth}x{sourceHeight} does not fit {source.Length} values", nameof(source));
+        if (width <= 0 || height <= 0 || (long)width * height > destination.Length)
+            throw new ArgumentException($"destination {width}x{height} does not fit {destination.Length} values", nameof(destination));
     }
 
     /// <summary>One output row from the blended source row; returns how many pixels came out NaN.</summary>
@@ -166,8 +172,8 @@ public sealed class DepthOutputResampler
         return (start, length);
     }
 
-    /// <summary>NaN and ±Inf values in a network output.</summary>
-    public static int CountNonFinite(ReadOnlySpan<float> values)
+    /// <summary>NaN and ±Inf values in a network output (for diagnostics).</summary>
+    internal static int CountNonFinite(ReadOnlySpan<float> values)
     {
         var n = 0;
         foreach (var v in values) if (!float.IsFinite(v)) n++;

@@ -44,7 +44,4 @@ public static class RosMessage
         Serialize(message, writer);
         return writer.WrittenSpan.ToArray();
     }
-
-    /// <summary>The full <c>ros2msg</c> definition (with dependencies) rosbag2 stores as the schema of <typeparamref name="T"/>.</summary>
-    public static string Definition<T>() where T : IRosMessage<T> => MessageDefinitions.Get(T.RosTypeName);
 }

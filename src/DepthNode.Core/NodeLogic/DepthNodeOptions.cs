@@ -151,11 +151,12 @@ public sealed record DepthNodeOptions
         return o;
     }
 
-    /// <summary>snake_case YAML value to enum member (<c>cache_latest</c> → CacheLatest).</summary>
+    /// <summary>snake_case YAML value to enum member (<c>cache_latest</c> → CacheLatest), by the same naming rule
+    /// the diagnostics use to print them.</summary>
     private static T ParseEnum<T>(string value, string key, string path) where T : struct, Enum
     {
-        var pascal = string.Concat(value.Split('_').Select(w => w.Length == 0 ? w : char.ToUpperInvariant(w[0]) + w[1..]));
-        return Enum.TryParse<T>(pascal, ignoreCase: false, out var r) && Enum.IsDefined(r) ? r
-            : throw new InvalidDataException($"{path}: '{key}' must be one of {string.Join(", ", Enum.GetNames<T>().Select(SnakeCase.From))}, got '{value}'");
+        foreach (var member in Enum.GetValues<T>())
+            if (SnakeCase.From(member.ToString()) == value) return member;
+        throw new InvalidDataException($"{path}: '{key}' must be one of {string.Join(", ", Enum.GetNames<T>().Select(SnakeCase.From))}, got '{value}'");
     }
 }

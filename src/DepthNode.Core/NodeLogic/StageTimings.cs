@@ -23,8 +23,6 @@ public sealed class StageTimings
         _scratch = new double[window];
     }
 
-    public int Window => _scratch.Length;
-
     /// <summary>Records one duration measured with <see cref="Stopwatch.GetTimestamp"/> start/end ticks.</summary>
     public void Record(PipelineStage stage, long startTicks, long endTicks) =>
         RecordMs(stage, (endTicks - startTicks) * 1000.0 / Stopwatch.Frequency);

@@ -90,11 +90,11 @@ public static class StreetScene
         for (var v = 0; v < Height; v++)
         {
             var dy = (v - PrincipalY) / Focal;
+            var sky = Sky(v);
             for (var u = 0; u < Width; u++)
             {
                 var dx = (u - PrincipalX) / Focal;
                 var (z, colour) = Trace(dx, dy, cameraZ, boxes);
-                var sky = Sky(v);
                 if (z < FarLimit)
                 {
                     depth[v * Width + u] = (float)z;

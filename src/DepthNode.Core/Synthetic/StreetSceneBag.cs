@@ -14,12 +14,8 @@ public static class StreetSceneBag
     public const string ImageTopic = "/camera/image_raw";
     public const string CameraInfoTopic = "/camera/camera_info";
 
-    /// <summary>Driver-side QoS (reliable, keep-last 10), as a v9 metadata list.</summary>
-    private const string DriverQos =
-        "- history: keep_last\n  depth: 10\n  reliability: reliable\n  durability: volatile\n" +
-        "  deadline:\n    sec: 9223372036\n    nsec: 854775807\n  lifespan:\n    sec: 9223372036\n    nsec: 854775807\n" +
-        "  liveliness: automatic\n  liveliness_lease_duration:\n    sec: 9223372036\n    nsec: 854775807\n" +
-        "  avoid_ros_namespace_conventions: false\n";
+    /// <summary>Driver-side QoS: reliable, keep-last 10.</summary>
+    private static readonly string DriverQos = QosYaml.ReliableVolatileKeepLast(10);
 
     public static void Write(string folder, int frames, BagStorage storage = BagStorage.Mcap)
     {

@@ -16,6 +16,15 @@ public class SharedBagsTests
         return data;
     }
 
+    // A bag folder that went missing would only shrink the theories below, so their size is checked too: the bags
+    // shared/bags/README.md lists are 16 bag folders (metadata.yaml) plus rosbag2js/sample.db3, 7 of them MCAP.
+    [Fact]
+    public void SharedBags_AreAllPresent()
+    {
+        Assert.Equal(17, AllBags().Count);
+        Assert.Equal(7, SharedMcapReferenceTests.McapFiles().Count);
+    }
+
     [Theory]
     [MemberData(nameof(AllBags))]
     public void Bag_Opens_AndEveryMessageReads_InLogTimeOrder_CountsMatchMetadata(string relative)

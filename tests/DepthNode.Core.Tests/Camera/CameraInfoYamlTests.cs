@@ -18,4 +18,35 @@ public class CameraInfoYamlTests
         Assert.Equal(12, info.P.Length);
         Assert.Equal("camera", info.Header.FrameId);
     }
+
+    [Theory]
+    [InlineData("camera_matrix:\n  rows: 3\n  cols: 3\n  data: [721.5, 0, 609.5, 0, x, 172.8, 0, 0, 1]", "'camera_matrix.data[4]' is not a number")]
+    [InlineData("camera_matrix:\n  rows: 3\n  cols: 3\n  data: [1, 2, 3]", "'camera_matrix' has 3 values, expected 9")]
+    [InlineData("camera_matrix:\n  rows: 3\n  cols: 3", "missing 'camera_matrix.data'")]
+    [InlineData("image_width: wide", "'image_width' must be a non-negative integer, got 'wide'")]
+    public void Load_MalformedValue_NamesFileAndKey(string replacement, string message)
+    {
+        // The real KITTI calibration with one entry replaced by a broken one.
+        var original = File.ReadAllText(SharedData.Path("data", "kitti", "raw_depth_gt", "camera_info.yaml"));
+        var key = replacement[..replacement.IndexOf(':')];
+        var lines = original.Split('\n').ToList();
+        var start = lines.FindIndex(l => l.StartsWith(key + ":", StringComparison.Ordinal));
+        Assert.True(start >= 0, $"{key} not in the calibration file");
+        var end = start + 1;
+        while (end < lines.Count && lines[end].StartsWith(' ')) end++;
+        lines.RemoveRange(start, end - start);
+        lines.Insert(start, replacement);
+        var path = Path.Combine(Path.GetTempPath(), $"depthnode-camera-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, string.Join('\n', lines));
+        try
+        {
+            var e = Assert.Throws<InvalidDataException>(() => CameraInfoYaml.Load(path));
+            Assert.Contains(path, e.Message);
+            Assert.Contains(message, e.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

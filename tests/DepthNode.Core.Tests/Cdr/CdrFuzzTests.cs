@@ -36,12 +36,12 @@ public class CdrFuzzTests
         Typed(SampleMessages.Diagnostics());
         Typed(SampleMessages.Metadata());
         Typed(new StringMessage("fuzz"));
-        foreach (var row in SqliteBagFile.Messages(SharedData.Path("bags", "ros2bag_tools", "images.bag", "images.bag_0.db3")))
+        foreach (var row in SqliteRows.Messages(SharedData.Path("bags", "ros2bag_tools", "images.bag", "images.bag_0.db3")))
             targets.Add(new("images.bag /image", row.Data, m => RosMessage.Deserialize<Image>(m)));
 
         var db3 = SharedData.Path("bags", "rosbag2", "rosbag2_tests", "resources", "sqlite3", "cdr_test", "cdr_test_0.db3");
-        var defs = SqliteBagFile.Definitions(db3);
-        foreach (var row in SqliteBagFile.Messages(db3).DistinctBy(r => r.Type))
+        var defs = SqliteRows.Definitions(db3);
+        foreach (var row in SqliteRows.Messages(db3).DistinctBy(r => r.Type))
         {
             var schema = RosMsgSchema.Parse(row.Type, defs[row.Type].Text);
             targets.Add(new(row.Type, row.Data, m => CdrDynamicDecoder.Decode(schema, m)));
@@ -114,15 +114,24 @@ public class CdrFuzzTests
     {
         var random = new Random(7);
         var targets = Targets();
+        var refused = 0;
+        var unnamed = new List<string>();
         for (var i = 0; i < 4000; i++)
         {
             var input = new byte[random.Next(0, 200)];
             random.NextBytes(input);
             if (input.Length >= 4 && random.Next(4) != 0) { input[0] = 0; input[1] = (byte)random.Next(2); }
             var t = targets[i % targets.Count];
+            // Any exception other than CdrException escapes and fails the test.
             try { t.Decode(input); }
-            catch (CdrException) { }
+            catch (CdrException e)
+            {
+                refused++;
+                if (string.IsNullOrEmpty(e.Field) || e.Offset < 0) unnamed.Add($"{t.Name} #{i}: {e.Message}");
+            }
         }
+        Assert.True(refused > 0, "random bytes were never refused: the decoders did not look at them");
+        Assert.True(unnamed.Count == 0, "errors without field or offset:\n" + string.Join("\n", unnamed.Take(10)));
     }
 
     private static byte[] Mutate(byte[] seed, Random random)

@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DepthNode.Core.Tests.Messages;
 using DepthNode.Messages;
+using DepthNode.Tests;
 
 namespace DepthNode.Core.Tests.Cdr;
 
@@ -42,25 +42,9 @@ public class FoxgloveCrossCheckTests
     private static string Install()
     {
         var dir = Path.Combine(AppContext.BaseDirectory, "npm-rosmsg2");
-        Directory.CreateDirectory(dir);
-        if (!File.Exists(Path.Combine(dir, "node_modules", "@foxglove", "rosmsg2-serialization", "package.json")))
-        {
-            File.WriteAllText(Path.Combine(dir, "package.json"), """{ "name": "depthnode-cdr-crosscheck", "private": true }""");
-            var (code, output) = Run("npm", $"install --no-audit --no-fund --loglevel=error {Packages}", dir);
-            if (code != 0) throw new InvalidOperationException($"npm install {Packages} failed (exit {code}) in {dir}:\n{output}");
-        }
+        NodeJs.Install(dir, Packages);
         File.WriteAllText(Path.Combine(dir, "crosscheck.js"), Script);
         return dir;
-    }
-
-    private static (int Code, string Output) Run(string file, string args, string dir)
-    {
-        var psi = new ProcessStartInfo(file, args) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}");
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(300_000)) { p.Kill(true); throw new TimeoutException($"{file} {args} timed out"); }
-        return (p.ExitCode, stdout.Result + stderr.Result);
     }
 
     private static JsonArray Foxglove(params (string Type, byte[] Cdr)[] cases)
@@ -73,8 +57,8 @@ public class FoxgloveCrossCheckTests
         {
             type = c.Type, definition = MessageDefinitions.Get(c.Type), cdr = Convert.ToBase64String(c.Cdr),
         })));
-        var (code, text) = Run("node", $"crosscheck.js {input} {output}", dir);
-        Assert.True(code == 0, $"node crosscheck.js failed: {text}");
+        var (code, stdout, stderr) = NodeJs.Run("node", $"crosscheck.js {input} {output}", dir);
+        Assert.True(code == 0, $"node crosscheck.js failed: {stderr}{stdout}");
         var result = JsonNode.Parse(File.ReadAllText(output))!.AsArray();
         File.Delete(input);
         File.Delete(output);

@@ -14,11 +14,11 @@ public class GenericDecoderTests
 {
     private static readonly string Db3 = SharedData.Path("bags", "rosbag2", "rosbag2_tests", "resources", "sqlite3", "cdr_test", "cdr_test_0.db3");
 
-    private static (RosMsgSchema Schema, List<SqliteBagFile.Row> Rows) Load(string type)
+    private static (RosMsgSchema Schema, List<SqliteRows.Row> Rows) Load(string type)
     {
-        var (encoding, text) = SqliteBagFile.Definitions(Db3)[type];
+        var (encoding, text) = SqliteRows.Definitions(Db3)[type];
         Assert.Equal("ros2msg", encoding);
-        return (RosMsgSchema.Parse(type, text), SqliteBagFile.Messages(Db3).Where(r => r.Type == type).ToList());
+        return (RosMsgSchema.Parse(type, text), SqliteRows.Messages(Db3).Where(r => r.Type == type).ToList());
     }
 
     [Fact]
@@ -101,12 +101,12 @@ public class GenericDecoderTests
     public void Schema_FromTheMcapFile_IsTheSameText_AndAcceptsMsgInDependencyHeaders()
     {
         // The MCAP version of the bag carries the same definition; "MSG: test_msgs/msg/BasicTypes" must work too.
-        var text = SqliteBagFile.Definitions(Db3)["test_msgs/msg/Arrays"].Text;
+        var text = SqliteRows.Definitions(Db3)["test_msgs/msg/Arrays"].Text;
         var mcap = File.ReadAllText(SharedData.Path("bags", "rosbag2", "rosbag2_tests", "resources", "mcap", "cdr_test", "cdr_test_0.mcap"), System.Text.Encoding.Latin1);
         Assert.Contains(text.Split('\n')[1], mcap);
         var withMsg = text.Replace("MSG: test_msgs/", "MSG: test_msgs/msg/", StringComparison.Ordinal);
         var schema = RosMsgSchema.Parse("test_msgs/Arrays", withMsg);
-        var row = SqliteBagFile.Messages(Db3).First(r => r.Type == "test_msgs/msg/Arrays");
+        var row = SqliteRows.Messages(Db3).First(r => r.Type == "test_msgs/msg/Arrays");
         Assert.Equal(RosMsgJson.ToJson(CdrDynamicDecoder.Decode(RosMsgSchema.Parse("test_msgs/msg/Arrays", text), row.Data)),
             RosMsgJson.ToJson(CdrDynamicDecoder.Decode(schema, row.Data)));
     }

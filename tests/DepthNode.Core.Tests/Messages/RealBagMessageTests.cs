@@ -15,7 +15,7 @@ public class RealBagMessageTests
     [Fact]
     public void SampleDb3_Image_Is640x480Bgr8_AndReencodesByteIdentical()
     {
-        var rows = SqliteBagFile.Messages(SampleDb3).Where(r => r.Topic == "/image").ToList();
+        var rows = SqliteRows.Messages(SampleDb3).Where(r => r.Topic == "/image").ToList();
         Assert.NotEmpty(rows);
         foreach (var row in rows)
         {
@@ -32,7 +32,7 @@ public class RealBagMessageTests
     [Fact]
     public void SampleDb3_CompressedImage_JpegDecodesWithOpenCvTo640x480_AndReencodes()
     {
-        var rows = SqliteBagFile.Messages(SampleDb3).Where(r => r.Topic == "/image/compressed").ToList();
+        var rows = SqliteRows.Messages(SampleDb3).Where(r => r.Topic == "/image/compressed").ToList();
         Assert.NotEmpty(rows);
         foreach (var row in rows)
         {
@@ -52,7 +52,7 @@ public class RealBagMessageTests
     [Fact]
     public void ImagesBag_ThreeMono8Images_GarbagePaddingTolerated_CanonicalOnesReencodeIdentical()
     {
-        var rows = SqliteBagFile.Messages(ImagesBag);
+        var rows = SqliteRows.Messages(ImagesBag);
         Assert.Equal(3, rows.Count);
         var canonical = 0;
         for (var i = 0; i < rows.Count; i++)
@@ -77,7 +77,7 @@ public class RealBagMessageTests
     {
         var payloads = new List<(byte[] Bytes, Func<byte[], object> Decode)>
         {
-            (SqliteBagFile.Messages(ImagesBag)[1].Data, b => RosMessage.Deserialize<Image>(b)),
+            (SqliteRows.Messages(ImagesBag)[1].Data, b => RosMessage.Deserialize<Image>(b)),
             (RosMessage.SerializeToArray(SampleMessages.CameraInfo()), b => RosMessage.Deserialize<CameraInfo>(b)),
             (RosMessage.SerializeToArray(SampleMessages.PointCloud(3)), b => RosMessage.Deserialize<PointCloud2>(b)),
             (RosMessage.SerializeToArray(SampleMessages.Diagnostics()), b => RosMessage.Deserialize<DiagnosticArray>(b)),

@@ -8,7 +8,7 @@ public sealed partial class McapReader
     /// <summary>One decompressed chunk and its selected messages in log-time order. Pooled: buffers are reused.</summary>
     private sealed class ChunkCursor : IDisposable
     {
-        public readonly PooledBuffer Records = new();
+        public readonly BoundedPooledBuffer Records = new();
         public readonly List<Entry> Entries = [];
         public int Index;
         public long Order;

@@ -105,6 +105,21 @@ public ref struct McapFieldReader
         catch (ArgumentException) { throw Error(McapErrorKind.Invalid, at, field, "not valid UTF-8"); }
     }
 
+    /// <summary>
+    /// A compression name string. Chunk headers are parsed once per chunk on the read path, so the names writers use
+    /// come back as constants instead of a new string per chunk.
+    /// </summary>
+    public string CompressionName(string field)
+    {
+        var start = _pos;
+        var bytes = Bytes32(field);
+        if (bytes.IsEmpty) return "";
+        if (bytes.SequenceEqual("zstd"u8)) return "zstd";
+        if (bytes.SequenceEqual("lz4"u8)) return "lz4";
+        _pos = start;
+        return String(field);
+    }
+
     /// <summary>u32-prefixed bytes.</summary>
     public ReadOnlySpan<byte> Bytes32(string field) => Take(U32(field), field);
 
@@ -142,8 +157,6 @@ public ref struct McapFieldReader
         var bytes = Take(len, field);
         return new McapFieldReader(bytes, _baseOffset + start, _record);
     }
-
-    public ReadOnlySpan<byte> Rest() { var r = _content[_pos..]; _pos = _content.Length; return r; }
 
     public ReadOnlySpan<byte> Take(ulong count, string field)
     {
@@ -215,7 +228,7 @@ public static class McapRecordParser
         var end = r.U64("message_end_time");
         var size = r.U64("uncompressed_size");
         var crc = r.U32("uncompressed_crc");
-        var compression = r.String("compression");
+        var compression = r.CompressionName("compression");
         var len = r.U64("records_length");
         if (len > (ulong)r.Remaining)
             throw new McapException(McapErrorKind.Truncated, offset + r.Position, "Chunk", "records",

@@ -40,7 +40,7 @@ public sealed class McapWriter : IDisposable
     private readonly McapWriterOptions _options;
     private readonly RecordBuffer _record = new();
     private readonly RecordBuffer _chunk = new() { IsChunk = true };
-    private readonly PooledBuffer _compressed = new();
+    private readonly BoundedPooledBuffer _compressed = new();
     private readonly Crc32 _dataCrc = new();
     private readonly Crc32 _summaryCrc = new();
     private readonly List<McapSchema> _schemas = [];

@@ -126,14 +126,6 @@ public sealed class SqliteBagFile : IDisposable
         return total == 0 ? (counts, 0, 0, 0) : (counts, rr.GetInt64(0), rr.GetInt64(1), total);
     }
 
-    /// <summary>The newest row of the <c>metadata</c> table (schema ≥ 3), or null.</summary>
-    public string? EmbeddedMetadataYaml()
-    {
-        if (!HasTable("metadata")) return null;
-        using var cmd = new SqliteCommand("SELECT metadata FROM metadata ORDER BY id DESC LIMIT 1", _db);
-        return cmd.ExecuteScalar() as string;
-    }
-
     /// <summary>Messages ordered by timestamp (ties by insertion order). Data is a reused buffer: valid until the next message.</summary>
     public IEnumerable<BagMessage> ReadMessages(BagReadOptions options)
     {

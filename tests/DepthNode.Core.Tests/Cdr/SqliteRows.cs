@@ -6,7 +6,7 @@ namespace DepthNode.Core.Tests.Cdr;
 /// Test-only access to the raw rows of a rosbag2 sqlite3 file (any schema version), so the CDR tests run on real
 /// recorded bytes without depending on the bag reader.
 /// </summary>
-internal static class SqliteBagFile
+internal static class SqliteRows
 {
     public sealed record Row(string Topic, string Type, long Timestamp, byte[] Data);
 
