@@ -35,12 +35,8 @@ public sealed class BenchCommand : ICommand, IHasValueOptions
         var json = args.Flag("json");
         var options = new DepthNodeOptions { MetricSource = MetricSource.GroundPlane, CameraHeightM = StreetScene.CameraHeight };
         if (args.Option("model") is { } model) options = options with { Model = model };
-        options = args.Option("metric-source") switch
-        {
-            null or "ground_plane" => options,
-            "model" => options with { MetricSource = MetricSource.Model },
-            var s => throw new CliException($"--metric-source must be model or ground_plane, got '{s}'", 2),
-        };
+        if (args.Option("metric-source") is { } source)
+            options = options with { MetricSource = RunCommand.ParseMetricSource(source, MetricSource.Model, MetricSource.GroundPlane) };
         args.EnsureAllUsed(0);
         if (frames < 1 || warmup < 0) throw new CliException("--frames must be >= 1 and --warmup >= 0", 2);
 
@@ -54,7 +50,9 @@ public sealed class BenchCommand : ICommand, IHasValueOptions
             ? pipeline.ProcessCompressedImage(payloads[i % payloads.Length], info)
             : pipeline.ProcessImage(payloads[i % payloads.Length], info);
         for (var i = 0; i < warmup; i++)
-            if (!Process(i)) throw new CliException($"warm-up frame {i} was dropped: {diagnostics.LastError(FrameDropReason.BadImage) ?? diagnostics.LastError(FrameDropReason.MetricFitFailed) ?? "see log"}");
+            if (!Process(i))
+                throw new CliException($"warm-up frame {i} was dropped: " +
+                    (Enum.GetValues<FrameDropReason>().Select(diagnostics.LastError).FirstOrDefault(e => e is not null) ?? "see the log"));
         diagnostics.Timings.Clear();
         var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         var gcBefore = GC.CollectionCount(0);
@@ -65,7 +63,8 @@ public sealed class BenchCommand : ICommand, IHasValueOptions
         var gcs = GC.CollectionCount(0) - gcBefore;
 
         // The peer: the same network called alone on the same input size, nothing else.
-        var size = depthModel.InputSizeFor(StreetScene.Width, StreetScene.Height);
+        // The peer's input: the size the pipeline used for these frames (camera size, as in the CameraInfo).
+        var size = depthModel.InputSizeFor((int)info.Width, (int)info.Height);
         depthModel.GetInputBuffer(size).Fill(0.5f);
         var networkOnly = new StageTimings(frames);
         for (var i = 0; i < frames; i++)
@@ -118,13 +117,7 @@ public sealed class BenchCommand : ICommand, IHasValueOptions
         return 0;
     }
 
-    private static string StageName(PipelineStage s) => s switch
-    {
-        PipelineStage.MetricFit => "metric_fit",
-        PipelineStage.PointCloud => "point_cloud",
-        PipelineStage.NonNetwork => "non_network",
-        _ => s.ToString().ToLowerInvariant(),
-    };
+    private static string StageName(PipelineStage s) => SnakeCase.From(s.ToString());
 
     /// <summary>Ten rendered street frames, serialized as a camera driver sends them.</summary>
     private static (byte[][] Payloads, CameraInfo Info, string Name) StreetFrames(bool compressed)

@@ -42,8 +42,7 @@ public sealed class RunCommand : ICommand, IHasValueOptions
         if (args.Option("image-topic") is { } it) options = options with { ImageTopic = it };
         if (args.Option("camera-info-topic") is { } ct) options = options with { CameraInfoTopic = ct };
         options = options.Validate();
-        var storage = args.Option("storage") switch { null or "mcap" => BagStorage.Mcap, "sqlite3" => BagStorage.Sqlite3, var s => throw new CliException($"--storage must be mcap or sqlite3, got '{s}'", 2) };
-        var compression = args.Option("compression") switch { null or "none" => McapCompression.None, "zstd" => McapCompression.Zstd, "lz4" => McapCompression.Lz4, var s => throw new CliException($"--compression must be none, zstd or lz4, got '{s}'", 2) };
+        var (storage, compression) = BagOutputOptions.Parse(args);
         var copyInputs = args.Flag("copy-inputs");
         var limit = args.IntOption("limit", 0);
         var previews = args.IntOption("previews", 4);
@@ -69,14 +68,15 @@ public sealed class RunCommand : ICommand, IHasValueOptions
 
         using var reader = BagReader.Open(bag!, w => log.Write(NodeLogic.LogLevel.Warn, $"{bag}: {w}"));
         using var depthModel = DepthModelFactory.Open(options, line => log.Write(NodeLogic.LogLevel.Info, line), threads > 0 ? threads : null);
-        stdout.WriteLine($"model: {depthModel.Card.Name} on {depthModel.Provider}; metric source: {SnakeCaseName(options.MetricSource)}");
+        stdout.WriteLine($"model: {depthModel.Card.Name} on {depthModel.Provider}; metric source: {SnakeCase.From(options.MetricSource.ToString())}");
         var diagnostics = new NodeDiagnostics("depth_node", new StageTimings(4096));
         using var pipeline = new DepthPipeline(options, depthModel, diagnostics, log);
         var previewFolder = Path.TrimEndingDirectorySeparator(Path.GetFullPath(outPath)) + "-previews";
-        var total = CountImages(reader, options, log, limit);
+        var topics = BagDepthRunner.ResolveTopics(reader.Info, options, log);
+        var total = Math.Min(limit > 0 ? limit : long.MaxValue, reader.Info.Topics.FirstOrDefault(t => t.Topic.Name == topics.Image)?.MessageCount ?? 0);
         var previewWriter = new PreviewWriter(previewFolder, PreviewWriter.Spread(total, previews));
         var scores = new List<DepthErrors>();
-        var compressed = false;
+        var compressed = topics.Compressed;
         var runner = new BagDepthRunner(options, pipeline, log)
         {
             CopyInputs = copyInputs,
@@ -88,7 +88,6 @@ public sealed class RunCommand : ICommand, IHasValueOptions
                 if (demo && outputs.HasDepth) scores.Add(ScoreAgainstScene(outputs.Depth.WrittenSpan));
             },
         };
-        compressed = BagDepthRunner.ResolveTopics(reader.Info, options, new NullSink()).Compressed;
         BagRunSummary summary;
         using (var writer = BagWriter.Create(outPath, storage, compression))
             summary = runner.Run(reader, writer);
@@ -112,13 +111,6 @@ public sealed class RunCommand : ICommand, IHasValueOptions
         foreach (var p in previewWriter.Written) stdout.WriteLine($"preview: {p}");
         foreach (var w in summary.Warnings) stdout.WriteLine($"warning: {w}");
         return summary.Processed > 0 ? 0 : 1;
-    }
-
-    private static long CountImages(BagReader reader, DepthNodeOptions options, ILogSink log, int limit)
-    {
-        var image = BagDepthRunner.ResolveTopics(reader.Info, options, log).Image;
-        var count = reader.Info.Topics.FirstOrDefault(t => t.Topic.Name == image)?.MessageCount ?? 0;
-        return limit > 0 ? Math.Min(limit, count) : count;
     }
 
     /// <summary>The depth image against the scene's exact depth for the frame its stamp names.</summary>
@@ -145,24 +137,11 @@ public sealed class RunCommand : ICommand, IHasValueOptions
         Directory.Delete(path, recursive: true);
     }
 
-    private static MetricSource ParseMetricSource(string s) => s switch
+    internal static MetricSource ParseMetricSource(string text, params MetricSource[] allowed)
     {
-        "model" => MetricSource.Model,
-        "fixed" => MetricSource.Fixed,
-        "sparse_depth" => MetricSource.SparseDepth,
-        "ground_plane" => MetricSource.GroundPlane,
-        _ => throw new CliException($"--metric-source must be model, fixed, sparse_depth or ground_plane, got '{s}'", 2),
-    };
-
-    private static string SnakeCaseName(MetricSource s) => s switch
-    {
-        MetricSource.SparseDepth => "sparse_depth",
-        MetricSource.GroundPlane => "ground_plane",
-        _ => s.ToString().ToLowerInvariant(),
-    };
-
-    private sealed class NullSink : ILogSink
-    {
-        public void Write(NodeLogic.LogLevel level, string message) { }
+        var choices = allowed.Length > 0 ? allowed : Enum.GetValues<MetricSource>();
+        foreach (var c in choices)
+            if (SnakeCase.From(c.ToString()) == text) return c;
+        throw new CliException($"--metric-source must be {string.Join(", ", choices.Select(c => SnakeCase.From(c.ToString())))}, got '{text}'", 2);
     }
 }

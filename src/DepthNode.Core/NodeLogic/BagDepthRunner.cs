@@ -23,11 +23,7 @@ public sealed class BagDepthRunner(DepthNodeOptions options, DepthPipeline pipel
 {
     /// <summary>Reliable, keep-last 5, volatile: rviz's default subscription matches, and so do best-effort consumers
     /// (ros2-depth-node-anchors §3.5). Written in the metadata v9 form.</summary>
-    public const string OutputQos =
-        "- history: keep_last\n  depth: 5\n  reliability: reliable\n  durability: volatile\n" +
-        "  deadline:\n    sec: 9223372036\n    nsec: 854775807\n  lifespan:\n    sec: 9223372036\n    nsec: 854775807\n" +
-        "  liveliness: automatic\n  liveliness_lease_duration:\n    sec: 9223372036\n    nsec: 854775807\n" +
-        "  avoid_ros_namespace_conventions: false\n";
+    public static readonly string OutputQos = QosYaml.ReliableVolatileKeepLast(5);
 
     public FrameDoneHandler? FrameDone { get; init; }
 

@@ -39,6 +39,7 @@ public sealed class DepthPipeline : IDisposable
     private readonly SparseDepthAligner? _sparse;
     private readonly byte[]? _frameIdOverride;
     private readonly string _metricSourceName;
+    private readonly bool _publishFloatDepth;
 
     private float[] _prediction = [];
     private GroundPlaneAligner? _groundPlane;
@@ -92,6 +93,7 @@ public sealed class DepthPipeline : IDisposable
         }
         _metricSourceName = SnakeCase.From(options.MetricSource.ToString());
         if (options.FrameId.Length > 0) _frameIdOverride = Encoding.UTF8.GetBytes(options.FrameId);
+        _publishFloatDepth = options.PublishDepth && options.DepthEncoding == "32FC1";
     }
 
     public NodeDiagnostics Diagnostics { get; }
@@ -217,7 +219,7 @@ public sealed class DepthPipeline : IDisposable
 
         // Metric depth at camera resolution, straight into the outgoing depth message when it is 32FC1.
         var tOut = Stopwatch.GetTimestamp();
-        var publish32 = _options.PublishDepth && _options.DepthEncoding == "32FC1";
+        var publish32 = _publishFloatDepth;
         Span<float> depth;
         if (publish32)
             depth = MemoryMarshal.Cast<byte, float>(Image.WriteUpToData(Outputs.Depth, header, (uint)h, (uint)w, "32FC1", (uint)(w * 4)));
@@ -352,12 +354,14 @@ public sealed class DepthPipeline : IDisposable
         return _groundPlane;
     }
 
+    private static readonly string[] DropNames = Enum.GetValues<FrameDropReason>().Select(r => SnakeCase.From(r.ToString())).ToArray();
+
     private bool Drop(FrameDropReason reason, string? error)
     {
         Diagnostics.FrameDropped(reason, error);
         _droppedSinceOutput++;
         if (error is not null && reason != FrameDropReason.Superseded)
-            _log.Log(reason.ToString(), LogLevel.Warn, $"frame dropped ({SnakeCase.From(reason.ToString())}): {error}");
+            _log.Log(DropNames[(int)reason], LogLevel.Warn, $"frame dropped ({DropNames[(int)reason]}): {error}");
         return false;
     }
 
