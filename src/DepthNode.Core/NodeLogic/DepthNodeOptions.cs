@@ -1,4 +1,5 @@
 using System.Globalization;
+using DepthNode.Camera;
 using DepthNode.Depth;
 using YamlDotNet.RepresentationModel;
 
@@ -23,6 +24,9 @@ public sealed record DepthNodeOptions
     public double SyncSlopMs { get; init; } = 20;
     /// <summary>Overrides the input's frame_id when non-empty (for cameras that publish an empty or non-optical frame).</summary>
     public string FrameId { get; init; } = "";
+    /// <summary>Which CameraInfo matrix projects depth to points: P for rectified input (image_rect, the default, as
+    /// depth_image_proc), K for unrectified input (lens distortion is not applied: rectify upstream for exact clouds).</summary>
+    public IntrinsicsSource Intrinsics { get; init; } = IntrinsicsSource.Projection;
     /// <summary>Frames waiting for inference; 1 = always process the newest frame and drop stale ones.</summary>
     public int QueueSize { get; init; } = 1;
 
@@ -118,6 +122,7 @@ public sealed record DepthNodeOptions
                 "sync_mode" => o with { SyncMode = ParseEnum<CameraInfoSyncMode>(S(), key, path) },
                 "sync_slop_ms" => o with { SyncSlopMs = D() },
                 "frame_id" => o with { FrameId = S() },
+                "intrinsics" => o with { Intrinsics = ParseEnum<IntrinsicsSource>(S(), key, path) },
                 "queue_size" => o with { QueueSize = I() },
                 "model" => o with { Model = S() },
                 "execution_providers" => o with { ExecutionProviders = v is YamlSequenceNode seq

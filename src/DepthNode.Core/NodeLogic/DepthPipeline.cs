@@ -304,7 +304,7 @@ public sealed class DepthPipeline : IDisposable
             _cameraInfoSource = info;
             return;
         }
-        var camera = CameraModel.FromCameraInfo(info);
+        var camera = CameraModel.FromCameraInfo(info, _options.Intrinsics);
         var scaled = info.Width == width && info.Height == height;
         _camera = scaled ? camera : camera.Scaled(width, height);
         _outputCameraInfo = scaled ? info : CameraModel.ScaleCameraInfo(info, width, height);

@@ -26,7 +26,8 @@ public class DepthNodeOptionsTests
     [Fact]
     public void Load_SnakeCaseEnumsAndNumbers_AreParsed()
     {
-        var o = DepthNodeOptions.Load(Write("sync_mode: approximate\nmetric_source: ground_plane\ncamera_height_m: 1.2\nqueue_size: 3\ncloud_rgb: true"));
+        var o = DepthNodeOptions.Load(Write("sync_mode: approximate\nmetric_source: ground_plane\ncamera_height_m: 1.2\nqueue_size: 3\ncloud_rgb: true\nintrinsics: calibration"));
+        Assert.Equal(DepthNode.Camera.IntrinsicsSource.Calibration, o.Intrinsics);
         Assert.Equal(CameraInfoSyncMode.Approximate, o.SyncMode);
         Assert.Equal(MetricSource.GroundPlane, o.MetricSource);
         Assert.Equal(1.2, o.CameraHeightM);

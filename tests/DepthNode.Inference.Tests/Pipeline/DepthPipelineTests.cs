@@ -149,6 +149,24 @@ public class DepthPipelineTests
         Assert.True(pipeline.ProcessImage(payload, StreetScene.CameraInfoAt(0)));
     }
 
+    [Theory]
+    [InlineData(Camera.IntrinsicsSource.Projection, 700.0)]
+    [InlineData(Camera.IntrinsicsSource.Calibration, StreetScene.Focal)]
+    public void Intrinsics_ChooseWhichMatrixProjectsTheCloud(Camera.IntrinsicsSource source, double expectedFx)
+    {
+        using var model = PipelineFixture.OpenFastDepth();
+        using var pipeline = PipelineFixture.Pipeline(model, new DepthNodeOptions { MetricSource = MetricSource.GroundPlane, Intrinsics = source });
+        var (payload, _) = PipelineFixture.StreetFrame(0);
+        var info = StreetScene.CameraInfoAt(0);
+        var p = (double[])info.P.Clone();
+        p[0] = 700.0; // a rectified camera whose new focal length differs from the raw K
+        Assert.True(pipeline.ProcessImage(payload, info with { P = p }));
+        var cloud = RosMessage.Deserialize<PointCloud2>(pipeline.Outputs.Cloud.WrittenMemory.ToArray());
+        var (u, v) = (100, 340);
+        var point = MemoryMarshal.Cast<byte, float>(cloud.Data.Span.Slice((v * 1242 + u) * 16, 12));
+        Assert.Equal((u - StreetScene.PrincipalX) / expectedFx * point[2], point[0], 1e-3);
+    }
+
     [Fact]
     public void CameraInfoForAnotherResolution_IsRescaledToTheImage()
     {
