@@ -187,14 +187,9 @@ public sealed class DepthOutputResampler
         var start = new int[destination];
         var next = new int[destination];
         var frac = new float[destination];
-        var scale = (double)source / destination;
         for (var i = 0; i < destination; i++)
         {
-            var x = (i + 0.5) * scale - 0.5;
-            var x0 = (int)Math.Floor(x);
-            var f = x - x0;
-            if (x0 < 0) { x0 = 0; f = 0; }
-            if (x0 >= source - 1) { x0 = source - 1; f = 0; }
+            var (x0, f) = ResampleAxis.LinearTap(i, source, destination);
             start[i] = x0; next[i] = f == 0 ? x0 : x0 + 1; frac[i] = (float)f;
         }
         return (start, next, frac);

@@ -42,19 +42,29 @@ internal sealed class ResampleAxis
         }
         else
         {
-            var scale = (double)source / destination;
             for (var i = 0; i < destination; i++)
             {
-                var x = (i + 0.5) * scale - 0.5;
-                var x0 = (int)Math.Floor(x);
-                var f = x - x0;
-                if (x0 < 0) { x0 = 0; f = 0; }
-                if (x0 >= source - 1) { x0 = source - 1; f = 0; }
+                var (x0, f) = LinearTap(i, source, destination);
                 Start[i] = x0; Offset[i] = weights.Count;
                 if (f == 0) { weights.Add(1f); Count[i] = 1; }
                 else { weights.Add((float)(1 - f)); weights.Add((float)f); Count[i] = 2; }
             }
         }
         Weights = weights.ToArray();
+    }
+
+    /// <summary>
+    /// Bilinear sampling of output <paramref name="i"/> (OpenCV INTER_LINEAR): the source coordinate of its centre,
+    /// (i + 0.5)·source/destination − 0.5, as the left tap and the weight of the right one; clamped at the edges,
+    /// where the weight is 0.
+    /// </summary>
+    public static (int Left, double Fraction) LinearTap(int i, int source, int destination)
+    {
+        var x = (i + 0.5) * source / destination - 0.5;
+        var x0 = (int)Math.Floor(x);
+        var f = x - x0;
+        if (x0 < 0) return (0, 0);
+        if (x0 >= source - 1) return (source - 1, 0);
+        return (x0, f);
     }
 }
