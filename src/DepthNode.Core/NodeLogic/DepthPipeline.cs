@@ -17,10 +17,10 @@ namespace DepthNode.NodeLogic;
 /// <see cref="Outputs"/>, all stamped with the input's header.
 /// <para>
 /// Stages: decode (in place for raw images) → pre-process straight into the network's input tensor → inference →
-/// resample the output to the camera resolution → metric fit → metric depth written straight into the depth
-/// message's data → point cloud and colourised depth read from there and written into their own messages. After the
-/// first frame of a given size nothing on this path allocates (compressed input excepted: OpenCV decodes into a new
-/// native image each time).
+/// metric fit (on the network output; sparse depth on the camera grid) → resize to the camera resolution and make
+/// metric in one pass, straight into the depth message's data → point cloud and colourised depth read from there and
+/// written into their own messages. After the first frame of a given size nothing on this path allocates (compressed
+/// input excepted: OpenCV decodes into a new native image each time).
 /// </para>
 /// Bad input never throws out of here: the frame is dropped, counted under its reason in <see cref="Diagnostics"/>,
 /// logged (throttled), and the next frame is processed normally.
