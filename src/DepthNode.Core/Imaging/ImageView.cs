@@ -30,10 +30,22 @@ public readonly ref struct ImageView
     public static ImageView From(Image image, long maxPixels = DefaultMaxPixels) =>
         Create(image.Encoding, image.Width, image.Height, image.Step, image.IsBigEndian != 0, image.Data.Span, maxPixels);
 
-    public static ImageView Create(string encoding, long width, long height, long step, bool bigEndian, ReadOnlySpan<byte> data, long maxPixels = DefaultMaxPixels)
+    public static ImageView Create(string encoding, long width, long height, long step, bool bigEndian, ReadOnlySpan<byte> data, long maxPixels = DefaultMaxPixels) =>
+        PixelEncodings.TryParse(encoding, out var e)
+            ? Create(e, encoding, width, height, step, bigEndian, data, maxPixels)
+            : throw Unsupported(encoding);
+
+    /// <summary>From the UTF-8 encoding field of a message read in place (the node's per-frame path).</summary>
+    public static ImageView Create(ReadOnlySpan<byte> encodingUtf8, long width, long height, long step, bool bigEndian, ReadOnlySpan<byte> data, long maxPixels = DefaultMaxPixels) =>
+        PixelEncodings.TryParse(encodingUtf8, out var e)
+            ? Create(e, PixelEncodings.Name(e), width, height, step, bigEndian, data, maxPixels)
+            : throw Unsupported(System.Text.Encoding.UTF8.GetString(encodingUtf8));
+
+    private static ImageFormatException Unsupported(string encoding) =>
+        new("encoding", $"'{encoding}' is not supported (supported: {PixelEncodings.Supported})");
+
+    private static ImageView Create(PixelEncoding e, string encoding, long width, long height, long step, bool bigEndian, ReadOnlySpan<byte> data, long maxPixels)
     {
-        if (!PixelEncodings.TryParse(encoding, out var e))
-            throw new ImageFormatException("encoding", $"'{encoding}' is not supported (supported: {PixelEncodings.Supported})");
         if (width <= 0 || height <= 0) throw new ImageFormatException(width <= 0 ? "width" : "height", $"size {width}x{height} is empty");
         if (width > MaxSide || height > MaxSide || width * height > maxPixels)
             throw new ImageFormatException(width > height ? "width" : "height", $"size {width}x{height} exceeds the limit ({MaxSide} per side, {maxPixels} pixels)");

@@ -13,25 +13,31 @@ public enum PixelEncoding
 
 public static class PixelEncodings
 {
+    // Every name a camera driver uses for an encoding the pre-processor reads (image_encodings.hpp, with aliases).
+    private static readonly (string Name, PixelEncoding Encoding)[] Names =
+    [
+        ("rgb8", PixelEncoding.Rgb8), ("bgr8", PixelEncoding.Bgr8), ("rgba8", PixelEncoding.Rgba8), ("bgra8", PixelEncoding.Bgra8),
+        ("mono8", PixelEncoding.Mono8), ("8UC1", PixelEncoding.Mono8), ("mono16", PixelEncoding.Mono16), ("16UC1", PixelEncoding.Mono16),
+        ("bayer_rggb8", PixelEncoding.BayerRggb8), ("bayer_bggr8", PixelEncoding.BayerBggr8),
+        ("bayer_gbrg8", PixelEncoding.BayerGbrg8), ("bayer_grbg8", PixelEncoding.BayerGrbg8),
+        ("yuv422", PixelEncoding.Uyvy), ("uyvy", PixelEncoding.Uyvy), ("yuv422_yuy2", PixelEncoding.Yuyv), ("yuyv", PixelEncoding.Yuyv),
+    ];
+
     public static bool TryParse(string? text, out PixelEncoding encoding)
     {
-        encoding = text switch
-        {
-            "rgb8" => PixelEncoding.Rgb8,
-            "bgr8" => PixelEncoding.Bgr8,
-            "rgba8" => PixelEncoding.Rgba8,
-            "bgra8" => PixelEncoding.Bgra8,
-            "mono8" or "8UC1" => PixelEncoding.Mono8,
-            "mono16" or "16UC1" => PixelEncoding.Mono16,
-            "bayer_rggb8" => PixelEncoding.BayerRggb8,
-            "bayer_bggr8" => PixelEncoding.BayerBggr8,
-            "bayer_gbrg8" => PixelEncoding.BayerGbrg8,
-            "bayer_grbg8" => PixelEncoding.BayerGrbg8,
-            "yuv422" or "uyvy" => PixelEncoding.Uyvy,
-            "yuv422_yuy2" or "yuyv" => PixelEncoding.Yuyv,
-            _ => (PixelEncoding)(-1),
-        };
-        return (int)encoding >= 0;
+        foreach (var (name, e) in Names)
+            if (name == text) { encoding = e; return true; }
+        encoding = (PixelEncoding)(-1);
+        return false;
+    }
+
+    /// <summary>The same, on the UTF-8 bytes of a message's encoding field (no string per frame).</summary>
+    public static bool TryParse(ReadOnlySpan<byte> utf8, out PixelEncoding encoding)
+    {
+        foreach (var (name, e) in Names)
+            if (System.Text.Ascii.Equals(utf8, name)) { encoding = e; return true; }
+        encoding = (PixelEncoding)(-1);
+        return false;
     }
 
     public static string Name(PixelEncoding e) => e switch

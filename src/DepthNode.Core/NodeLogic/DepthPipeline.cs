@@ -114,7 +114,7 @@ public sealed class DepthPipeline : IDisposable
         try
         {
             message = ImageMessageView.Parse(imageCdr);
-            image = ImageView.Create(EncodingName(message.EncodingUtf8), message.Width, message.Height, message.Step,
+            image = ImageView.Create(message.EncodingUtf8, message.Width, message.Height, message.Step,
                 message.IsBigEndian != 0, message.Data);
         }
         catch (Exception e) when (e is CdrException or ImageFormatException)
@@ -364,18 +364,6 @@ public sealed class DepthPipeline : IDisposable
             _log.Log(DropNames[(int)reason], LogLevel.Warn, $"frame dropped ({DropNames[(int)reason]}): {error}");
         return false;
     }
-
-    /// <summary>Encodings are a handful of known strings: match the UTF-8 bytes against them instead of allocating.</summary>
-    private static string EncodingName(ReadOnlySpan<byte> utf8)
-    {
-        foreach (var name in KnownEncodings)
-            if (utf8.Length == name.Length && Ascii.Equals(utf8, name)) return name;
-        return Encoding.UTF8.GetString(utf8); // unknown: ImageView.Create reports it by name
-    }
-
-    private static readonly string[] KnownEncodings =
-        ["rgb8", "bgr8", "rgba8", "bgra8", "mono8", "mono16", "8UC1", "16UC1", "bayer_rggb8", "bayer_bggr8", "bayer_gbrg8",
-         "bayer_grbg8", "yuv422", "uyvy", "yuv422_yuy2", "yuyv"];
 
     private string FormatName(ReadOnlySpan<byte> utf8)
     {
