@@ -288,10 +288,10 @@ public sealed class DepthPipeline : IDisposable
         w.WriteSingle((float)fit.Scale);
         w.WriteSingle((float)fit.Shift);
         w.WriteSingle(inferenceMs);
-        w.WriteUInt32((uint)Math.Min(uint.MaxValue, _droppedSinceOutput));
+        // Drops are also reported from the subscription thread (superseded frames), hence the atomic exchange.
+        w.WriteUInt32((uint)Math.Min(uint.MaxValue, Interlocked.Exchange(ref _droppedSinceOutput, 0)));
         w.Flush();
         Outputs.HasMetadata = true;
-        _droppedSinceOutput = 0;
     }
 
     /// <summary>Rebuilds the camera model (and so the ray table) only when the CameraInfo or the image size changes.
@@ -359,7 +359,7 @@ public sealed class DepthPipeline : IDisposable
     private bool Drop(FrameDropReason reason, string? error)
     {
         Diagnostics.FrameDropped(reason, error);
-        _droppedSinceOutput++;
+        Interlocked.Increment(ref _droppedSinceOutput);
         if (error is not null && reason != FrameDropReason.Superseded)
             _log.Log(DropNames[(int)reason], LogLevel.Warn, $"frame dropped ({DropNames[(int)reason]}): {error}");
         return false;
