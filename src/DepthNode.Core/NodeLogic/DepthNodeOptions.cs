@@ -48,6 +48,9 @@ public sealed record DepthNodeOptions
 
     // Outputs
     public string OutputNamespace { get; init; } = "/depth";
+    /// <summary>Published resolution as a fraction of the camera's (0 &lt; s ≤ 1), with a CameraInfo rescaled to match:
+    /// a smaller depth image and cloud for consumers that do not need every pixel.</summary>
+    public double OutputScale { get; init; } = 1.0;
     public bool PublishDepth { get; init; } = true;
     /// <summary>32FC1 (metres, NaN invalid; REP 118 canonical) or 16UC1 (millimetres, 0 invalid).</summary>
     public string DepthEncoding { get; init; } = "32FC1";
@@ -78,6 +81,7 @@ public sealed record DepthNodeOptions
         Require(SyncSlopMs >= 0, $"sync_slop_ms must be >= 0, got {SyncSlopMs}");
         Require(DepthEncoding is "32FC1" or "16UC1", $"depth_encoding must be 32FC1 or 16UC1, got '{DepthEncoding}'");
         Require(CloudStride >= 1, $"cloud_stride must be >= 1, got {CloudStride}");
+        Require(OutputScale > 0 && OutputScale <= 1, $"output_scale must be in (0, 1], got {OutputScale}");
         Require(CloudMinRangeM >= 0 && CloudMaxRangeM > CloudMinRangeM, $"cloud range [{CloudMinRangeM}, {CloudMaxRangeM}] is empty");
         Require(CameraHeightM > 0, $"camera_height_m must be > 0, got {CameraHeightM}");
         Require(MetricSource != MetricSource.Fixed || FixedScale != 0, "fixed_scale must not be 0");
@@ -138,6 +142,7 @@ public sealed record DepthNodeOptions
                 "camera_height_m" => o with { CameraHeightM = D() },
                 "camera_pitch_rad" => o with { CameraPitchRad = D() },
                 "output_namespace" => o with { OutputNamespace = S() },
+                "output_scale" => o with { OutputScale = D() },
                 "publish_depth" => o with { PublishDepth = B() },
                 "depth_encoding" => o with { DepthEncoding = S() },
                 "publish_cloud" => o with { PublishCloud = B() },

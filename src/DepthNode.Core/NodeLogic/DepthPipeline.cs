@@ -32,6 +32,7 @@ public sealed class DepthPipeline : IDisposable
     private readonly ThrottledLog _log;
     private readonly ImagePreprocessor _preprocessor;
     private readonly DepthOutputResampler _resampler = new();
+    private readonly DepthOutputResampler _sparseGrid = new(); // own tables: the camera grid differs from the published one when downscaled
     private readonly CompressedImageDecoder _compressed = new();
     private readonly PointCloudBuilder _cloud;
     private readonly DepthColorizer _colorizer;
@@ -46,6 +47,7 @@ public sealed class DepthPipeline : IDisposable
     private int _groundPlaneHeight;
     private float[] _metric = [];
     private byte[] _grey = [];
+    private byte[] _shrunk = [];
     private CameraInfo? _cameraInfoSource;
     private int _cameraWidth, _cameraHeight;
     private CameraInfo? _outputCameraInfo;
@@ -159,14 +161,16 @@ public sealed class DepthPipeline : IDisposable
             return Drop(FrameDropReason.NoCameraInfo, $"no CameraInfo received on {_options.CameraInfoTopic}; depth needs the intrinsics");
         try
         {
-            UpdateCamera(cameraInfo, image.Width, image.Height);
+            UpdateCamera(cameraInfo, OutputSide(image.Width), OutputSide(image.Height));
         }
         catch (InvalidCameraInfoException e)
         {
             return Drop(FrameDropReason.NoCameraInfo, "camera_info: " + e.Message);
         }
         var header = new HeaderView(inputHeader.Stamp, _frameIdOverride is null ? inputHeader.FrameIdUtf8 : _frameIdOverride);
-        int w = image.Width, h = image.Height, pixels = w * h;
+        // w×h: the published resolution (the camera's, or output_scale of it); the image itself may be larger.
+        int w = OutputSide(image.Width), h = OutputSide(image.Height), pixels = w * h;
+        int imagePixels = image.Width * image.Height;
         var kind = _model.Card.Output.Kind;
 
         // Network.
@@ -176,7 +180,7 @@ public sealed class DepthPipeline : IDisposable
         try
         {
             var t = Stopwatch.GetTimestamp();
-            var size = _model.InputSizeFor(w, h);
+            var size = _model.InputSizeFor(image.Width, image.Height);
             _preprocessor.Run(image, _model.GetInputBuffer(size), size);
             var tInfer = Stopwatch.GetTimestamp();
             Diagnostics.Timings.Record(PipelineStage.Preprocess, t, tInfer);
@@ -203,15 +207,16 @@ public sealed class DepthPipeline : IDisposable
             var sy = (double)output.Height / h;
             fit = GroundPlaneFor(output.Height).Fit(output.Values, output.Width, output.Height, _camera!.Fy * sy, (_camera.Cy + 0.5) * sy - 0.5, kind);
         }
-        else if (sparseDepth.Length != pixels)
+        else if (sparseDepth.Length != imagePixels)
             return Drop(FrameDropReason.MetricFitFailed, sparseDepth.IsEmpty
                 ? $"sparse_depth: no sparse depth received on {_options.SparseDepthTopic}"
-                : $"sparse_depth: {sparseDepth.Length} pixels for a {w}x{h} image");
+                : $"sparse_depth: {sparseDepth.Length} pixels for a {image.Width}x{image.Height} image");
         else
         {
-            EnsureCapacity(ref _prediction, pixels);
-            _resampler.Run(output.Values, output.Width, output.Height, _prediction, w, h);
-            fit = _sparse!.Fit(_prediction.AsSpan(0, pixels), sparseDepth, kind);
+            // The sparse points live on the camera's pixel grid: the prediction is fitted there.
+            EnsureCapacity(ref _prediction, imagePixels);
+            _sparseGrid.Run(output.Values, output.Width, output.Height, _prediction, image.Width, image.Height);
+            fit = _sparse!.Fit(_prediction.AsSpan(0, imagePixels), sparseDepth, kind);
         }
         Diagnostics.Timings.Record(PipelineStage.MetricFit, tFit, Stopwatch.GetTimestamp());
         if (!fit.IsUsable) return Drop(FrameDropReason.MetricFitFailed, $"{_metricSourceName}: {fit}");
@@ -228,8 +233,7 @@ public sealed class DepthPipeline : IDisposable
             EnsureCapacity(ref _metric, pixels);
             depth = _metric.AsSpan(0, pixels);
         }
-        if (_sparse is not null) MetricDepthConverter.Apply(_prediction.AsSpan(0, pixels), kind, fit, depth);
-        else _resampler.RunMetric(output.Values, output.Width, output.Height, depth, w, h, fit, kind);
+        _resampler.RunMetric(output.Values, output.Width, output.Height, depth, w, h, fit, kind);
         var tEncode = Stopwatch.GetTimestamp();
         Diagnostics.Timings.Record(PipelineStage.Postprocess, tOut, tEncode);
         if (_options.PublishDepth && !publish32)
@@ -254,7 +258,10 @@ public sealed class DepthPipeline : IDisposable
             var points = PointCloud2.WriteUpToData(Outputs.Cloud, header, (uint)layout.Height, (uint)layout.Width, _cloud.Fields, (uint)layout.PointStep, out var isDense);
             PointCloudResult result;
             if (!_options.CloudRgb) result = _cloud.Build(depth, w, h, w, points);
-            else if (ColourOf(image) is { } colour) result = _cloud.Build(depth, w, h, w, image.Data, image.Step, colour, points);
+            else if (ColourOf(image) is { } colour)
+                result = w == image.Width && h == image.Height
+                    ? _cloud.Build(depth, w, h, w, image.Data, image.Step, colour, points)
+                    : _cloud.Build(depth, w, h, w, Shrink(image, colour, w, h), w * colour.BytesPerPixel, colour, points);
             else result = _cloud.Build(depth, w, h, w, Grey(pixels), w, ColourLayout.Mono8, points);
             isDense[0] = result.IsDense ? (byte)1 : (byte)0;
             Outputs.Cloud.Flush();
@@ -294,8 +301,9 @@ public sealed class DepthPipeline : IDisposable
         Outputs.HasMetadata = true;
     }
 
-    /// <summary>Rebuilds the camera model (and so the ray table) only when the CameraInfo or the image size changes.
-    /// A CameraInfo for another resolution than the image (a driver that downscales) is rescaled to the image.</summary>
+    /// <summary>Rebuilds the camera model (and so the ray table) only when the CameraInfo or the published size changes.
+    /// A CameraInfo for another resolution (a driver that downscales, or output_scale &lt; 1) is rescaled to the
+    /// published size, and that rescaled CameraInfo is what is published with the depth.</summary>
     private void UpdateCamera(CameraInfo info, int width, int height)
     {
         if (ReferenceEquals(info, _cameraInfoSource) && width == _cameraWidth && height == _cameraHeight) return;
@@ -305,9 +313,9 @@ public sealed class DepthPipeline : IDisposable
             return;
         }
         var camera = CameraModel.FromCameraInfo(info, _options.Intrinsics);
-        var scaled = info.Width == width && info.Height == height;
-        _camera = scaled ? camera : camera.Scaled(width, height);
-        _outputCameraInfo = scaled ? info : CameraModel.ScaleCameraInfo(info, width, height);
+        var sameSize = info.Width == width && info.Height == height;
+        _camera = sameSize ? camera : camera.Scaled(width, height);
+        _outputCameraInfo = sameSize ? info : CameraModel.ScaleCameraInfo(info, width, height);
         _cloud.SetCamera(_camera);
         (_cameraInfoSource, _cameraWidth, _cameraHeight) = (info, width, height);
     }
@@ -332,6 +340,24 @@ public sealed class DepthPipeline : IDisposable
     {
         _log.Log("cloud_rgb", LogLevel.Warn, $"cloud_rgb: {PixelEncodings.Name(encoding)} input has no colour layout a cloud can use; points are grey");
         return null;
+    }
+
+    /// <summary>A published side for an image side: output_scale of it, at least one pixel.</summary>
+    private int OutputSide(int imageSide) => _options.OutputScale == 1.0 ? imageSide : Math.Max(1, (int)Math.Round(imageSide * _options.OutputScale));
+
+    /// <summary>The colour image at the published resolution (nearest pixel), for coloured clouds of a downscaled output.</summary>
+    private ReadOnlySpan<byte> Shrink(in ImageView image, ColourLayout colour, int width, int height)
+    {
+        var bpp = colour.BytesPerPixel;
+        EnsureCapacity(ref _shrunk, width * height * bpp);
+        for (var y = 0; y < height; y++)
+        {
+            var src = image.Row(Math.Min(image.Height - 1, (int)((y + 0.5) * image.Height / height)));
+            var dst = _shrunk.AsSpan(y * width * bpp, width * bpp);
+            for (var x = 0; x < width; x++)
+                src.Slice(Math.Min(image.Width - 1, (int)((x + 0.5) * image.Width / width)) * bpp, bpp).CopyTo(dst.Slice(x * bpp, bpp));
+        }
+        return _shrunk;
     }
 
     /// <summary>Mid-grey for clouds whose input has no usable colour: the point layout stays the configured xyzrgb.</summary>

@@ -167,6 +167,40 @@ public class DepthPipelineTests
         Assert.Equal((u - StreetScene.PrincipalX) / expectedFx * point[2], point[0], 1e-3);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void OutputScale_PublishesSmallerDepthCloudAndMatchingCameraInfo(bool rgb)
+    {
+        using var model = PipelineFixture.OpenFastDepth();
+        using var full = PipelineFixture.Pipeline(model, new DepthNodeOptions { MetricSource = MetricSource.Model, CloudRgb = rgb });
+        using var half = PipelineFixture.Pipeline(model, new DepthNodeOptions { MetricSource = MetricSource.Model, CloudRgb = rgb, OutputScale = 0.5 });
+        var (payload, _) = PipelineFixture.StreetFrame(2);
+        Assert.True(full.ProcessImage(payload, StreetScene.CameraInfoAt(2)));
+        Assert.True(half.ProcessImage(payload, StreetScene.CameraInfoAt(2)));
+
+        var depth = RosMessage.Deserialize<Image>(half.Outputs.Depth.WrittenMemory.ToArray());
+        Assert.Equal((621u, 188u), (depth.Width, depth.Height));             // 1242x375 halved, rounded
+        var info = RosMessage.Deserialize<CameraInfo>(half.Outputs.CameraInfo.WrittenMemory.ToArray());
+        Assert.Equal((621u, 188u), (info.Width, info.Height));
+        // Pixel centres map as c' = (c + 0.5)·s − 0.5 (ros2-depth-node-anchors §3.3), focal lengths scale by s.
+        Assert.Equal(StreetScene.Focal * 621 / 1242, info.K[0], 1e-9);
+        Assert.Equal((StreetScene.PrincipalX + 0.5) * 621 / 1242 - 0.5, info.K[2], 1e-9);
+        Assert.Equal((StreetScene.PrincipalY + 0.5) * 188 / 375 - 0.5, info.K[5], 1e-9);
+
+        var cloud = RosMessage.Deserialize<PointCloud2>(half.Outputs.Cloud.WrittenMemory.ToArray());
+        Assert.Equal((621u, 188u), (cloud.Width, cloud.Height));
+        // A point of the half-size cloud projects back through the half-size CameraInfo onto its own pixel.
+        var (u, v) = (400, 170);
+        var step = (int)cloud.PointStep;
+        var p = MemoryMarshal.Cast<byte, float>(cloud.Data.Span.Slice((v * 621 + u) * step, 12));
+        Assert.Equal(u, info.K[0] * p[0] / p[2] + info.K[2], 1e-2);
+        Assert.Equal(v, info.K[4] * p[1] / p[2] + info.K[5], 1e-2);
+        // The same scene at half resolution: depth agrees with the full-resolution output at the same place.
+        var fullDepth = MemoryMarshal.Cast<byte, float>(RosMessage.Deserialize<Image>(full.Outputs.Depth.WrittenMemory.ToArray()).Data.Span);
+        Assert.Equal(fullDepth[(2 * v) * 1242 + 2 * u], p[2], fullDepth[(2 * v) * 1242 + 2 * u] * 0.05);
+    }
+
     [Fact]
     public void CameraInfoForAnotherResolution_IsRescaledToTheImage()
     {
