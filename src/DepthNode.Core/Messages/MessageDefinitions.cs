@@ -40,19 +40,19 @@ public static class MessageDefinitions
         ["diagnostic_msgs/DiagnosticStatus"] =
             "byte OK=0\nbyte WARN=1\nbyte ERROR=2\nbyte STALE=3\nbyte level\nstring name\nstring message\nstring hardware_id\nKeyValue[] values\n",
         ["diagnostic_msgs/DiagnosticArray"] = "std_msgs/Header header\nDiagnosticStatus[] status\n",
-        ["depthnode_msgs/DepthMetadata"] = DepthMetadataMsg,
+        ["depth_node/DepthMetadata"] = DepthMetadataMsg,
     };
 
     /// <summary>Text of <c>msg/DepthMetadata.msg</c> (a test keeps the two identical).</summary>
     public const string DepthMetadataMsg =
-        "# Published with every depth image by DepthNode (package depthnode_msgs).\n" +
+        "# Published with every depth image by DepthNode (package depth_node).\n" +
         "# Same stamp and frame as the depth image it describes.\n" +
         "std_msgs/Header header\n" +
         "# Model identifier, e.g. \"fastdepth_7\".\n" +
         "string model\n" +
-        "# How relative depth became metric: \"none\", \"model\", \"camera_height\" or \"lidar\".\n" +
+        "# What made the depth metric (the metric_source parameter): \"model\", \"fixed\", \"sparse_depth\" or \"ground_plane\".\n" +
         "string metric_source\n" +
-        "# metric_depth = scale * raw + shift\n" +
+        "# The fitted mapping: depth = scale * raw + shift (disparity models: 1 / (scale * raw + shift))\n" +
         "float32 scale\n" +
         "float32 shift\n" +
         "# Wall time of the network forward pass, milliseconds.\n" +

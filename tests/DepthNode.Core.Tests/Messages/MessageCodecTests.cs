@@ -172,7 +172,7 @@ public class MessageCodecTests
     public void DepthMetadataDefinition_IsTheRepositoryMsgFile()
     {
         var file = File.ReadAllText(Path.Combine(SharedData.RepoRoot(), "msg", "DepthMetadata.msg"));
-        Assert.Equal(file, MessageDefinitions.OwnText("depthnode_msgs/msg/DepthMetadata"));
+        Assert.Equal(file, MessageDefinitions.OwnText("depth_node/msg/DepthMetadata"));
         var schema = RosMsgSchema.Parse(DepthMetadata.RosTypeName, MessageDefinitions.Get(DepthMetadata.RosTypeName));
         Assert.Equal(["header", "model", "metric_source", "scale", "shift", "inference_ms", "dropped_frames"], schema.Root.Fields.Select(f => f.Name));
     }
