@@ -89,7 +89,8 @@ public sealed class BagDepthRunner(DepthNodeOptions options, DepthPipeline pipel
         AddOutputTopics(output, input, topics);
         var sink = new BagSink(output);
         using var node = new DepthNodeRuntime(options, pipeline, sink, log, synchronous: Rate <= 0) { FrameDone = FrameDone };
-        long images = 0, lastDiagnosticsNs = long.MinValue, firstNs = long.MinValue;
+        long images = 0, firstNs = long.MinValue, lastLogNs = 0;
+        long? lastDiagnosticsNs = null;
         var periodNs = (long)(options.DiagnosticsPeriodS * 1e9);
         var wanted = new List<string> { topics.Image, topics.CameraInfo };
         if (topics.SparseDepth is not null) wanted.Add(topics.SparseDepth);
@@ -113,7 +114,9 @@ public sealed class BagDepthRunner(DepthNodeOptions options, DepthPipeline pipel
                 images++;
                 node.OnImage(m.Data.Span, topics.Compressed, m.LogTimeNs);
             }
-            if (m.LogTimeNs - lastDiagnosticsNs >= periodNs && images > 0)
+            lastLogNs = m.LogTimeNs;
+            // Once per diagnostics period of bag time, starting with the first image.
+            if (images > 0 && (lastDiagnosticsNs is not { } last || m.LogTimeNs - last >= periodNs))
             {
                 node.PublishDiagnostics(RosTime.FromNanoseconds(m.LogTimeNs));
                 lastDiagnosticsNs = m.LogTimeNs;
@@ -121,7 +124,7 @@ public sealed class BagDepthRunner(DepthNodeOptions options, DepthPipeline pipel
         }
         node.Flush();
         if (!node.Drain(TimeSpan.FromMinutes(1))) log.Write(LogLevel.Error, "the worker did not finish the last frames within a minute");
-        if (images > 0) node.PublishDiagnostics(RosTime.FromNanoseconds(Math.Max(lastDiagnosticsNs + 1, 0)));
+        if (images > 0) node.PublishDiagnostics(RosTime.FromNanoseconds(lastLogNs)); // the final counts, at the end of the bag
         var d = pipeline.Diagnostics;
         return new BagRunSummary(images, d.Processed, d.DroppedTotal, input.Warnings);
     }

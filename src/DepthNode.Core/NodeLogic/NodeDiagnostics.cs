@@ -38,6 +38,7 @@ public sealed class NodeDiagnostics(string name, StageTimings timings)
     private long _received, _processed, _nonFinitePixels;
     private long _lastReportProcessed, _lastReportDropped;
     private TimeSpan _lastReportTime;
+    private bool _reported;
 
     public StageTimings Timings { get; } = timings;
     public long Received => Interlocked.Read(ref _received);
@@ -76,8 +77,10 @@ public sealed class NodeDiagnostics(string name, StageTimings timings)
     {
         var processed = Processed;
         var failed = DroppedTotal - Dropped(FrameDropReason.Superseded);
-        var periodS = Math.Max(1e-9, (now - _lastReportTime).TotalSeconds);
-        var fps = (processed - _lastReportProcessed) / periodS;
+        // The first report has no period behind it: its rate is unknown, not "frames since the epoch".
+        var periodS = (now - _lastReportTime).TotalSeconds;
+        var fps = _reported && periodS > 0 ? (processed - _lastReportProcessed) / periodS : double.NaN;
+        _reported = true;
         var newFailures = failed - _lastReportDropped;
         var level = Received > 0 && processed == _lastReportProcessed && newFailures > 0 ? DiagnosticLevel.Error
             : newFailures > 0 ? DiagnosticLevel.Warn : DiagnosticLevel.Ok;

@@ -44,7 +44,9 @@ public class DiagnosticsTests
     public void NodeDiagnostics_LevelFollowsWhatHappenedInThePeriod()
     {
         var d = new NodeDiagnostics("depth_node", new StageTimings());
-        Assert.Equal(DiagnosticLevel.Ok, d.Report(TimeSpan.FromSeconds(1)).Level);
+        var first = d.Report(TimeSpan.FromSeconds(1));
+        Assert.Equal(DiagnosticLevel.Ok, first.Level);
+        Assert.Contains(new KeyValuePair<string, string>("fps", "n/a"), first.Values); // no period behind the first report
 
         d.FrameReceived(); d.FrameDropped(FrameDropReason.BadImage, "encoding 'foo' unknown");
         var r = d.Report(TimeSpan.FromSeconds(2));

@@ -60,7 +60,13 @@ public class BagDepthRunnerTests
     {
         var (_, _, output) = Run(StreetBag(3, 0), new DepthNodeOptions { MetricSource = MetricSource.GroundPlane });
         using var bag = BagReader.Open(output);
-        var last = bag.ReadMessages(new BagReadOptions { Topics = ["/diagnostics"] }).Select(m => RosMessage.Deserialize<DiagnosticArray>(m.Data.ToArray())).Last();
+        var all = bag.ReadMessages(new BagReadOptions { Topics = ["/diagnostics"] }).Select(m => (m.LogTimeNs, Array: RosMessage.Deserialize<DiagnosticArray>(m.Data.ToArray()))).ToList();
+        // One at the first image, one with the final counts at the end of the bag: both inside the recording's time.
+        Assert.Equal(2, all.Count);
+        var start = StreetScene.HeaderAt(0).Stamp.TotalNanoseconds;
+        Assert.All(all, d => Assert.InRange(d.LogTimeNs, start, start + 1_000_000_000));
+        Assert.All(all, d => Assert.Equal(d.LogTimeNs, d.Array.Header.Stamp.TotalNanoseconds));
+        var last = all[^1].Array;
         var status = Assert.Single(last.Status);
         Assert.Equal(DiagnosticStatus.Ok, status.Level);
         var values = status.Values.ToDictionary(v => v.Key, v => v.Value);
