@@ -7,7 +7,7 @@ public sealed record EvalFrame(string Name, string RgbPath, string DepthPath);
 
 /// <summary>
 /// A folder of frames with ground truth, in one of the layouts of ../shared/data: NYU (<c>rgb_*.jpg</c> +
-/// <c>sync_depth_*.png</c>, mm), KITTI (<c>rgb/</c> + <c>depth/</c>, value/256 m) or SUN3D/3DMatch
+/// <c>sync_depth_*.png</c>, and <c>*_rgb.png</c> + <c>*_depth.png</c>, mm), KITTI (<c>rgb/</c> + <c>depth/</c>, value/256 m) or SUN3D/3DMatch
 /// (<c>frame-*.color.png</c> + <c>frame-*.depth.png</c>, mm). 0 = no measurement. Depth caps are the standard ones:
 /// indoor 1e-3..10 m, KITTI 1e-3..80 m.
 /// </summary>
@@ -33,6 +33,12 @@ public sealed record EvalDataset(string Layout, string Folder, double MetresPerU
                 var id = Path.GetFileNameWithoutExtension(rgb)["rgb_".Length..];
                 return new EvalFrame(id, rgb, Partner(rgb, Path.Combine(full, $"sync_depth_{id}.png")));
             }).ToList();
+            // NYU frames redistributed by other projects come as <name>_rgb.png + <name>_depth.png (same units).
+            frames.AddRange(Directory.GetFiles(full, "*_rgb.png").Order(StringComparer.Ordinal).Select(rgb =>
+            {
+                var id = Path.GetFileName(rgb)[..^"_rgb.png".Length];
+                return new EvalFrame(id, rgb, Partner(rgb, Path.Combine(full, id + "_depth.png")));
+            }));
             return Checked(new EvalDataset("nyu", full, 1e-3, 1e-3f, 10f, frames));
         }
         var sun = Directory.GetFiles(full, "frame-*.color.png").Order(StringComparer.Ordinal).ToList();
