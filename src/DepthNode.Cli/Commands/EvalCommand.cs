@@ -25,9 +25,9 @@ public sealed class EvalCommand : ICommand, IHasValueOptions
     public string Name => "eval";
     public string Summary => "score a depth network against ground truth (AbsRel, delta1, RMSE)";
     public string Usage => "eval [--model <onnx|card>] --data <folder> [--align none|scale|scale_shift] [--metric-source ground_plane|sparse_depth] " +
-                           "[--camera-height 1.65] [--pitch-deg 0] [--sparse-every 20] [--threads N] [--json]";
+                           "[--camera-height 1.65] [--pitch-deg 0] [--sparse-every 20] [--resize area|linear] [--threads N] [--json]";
 
-    public IReadOnlyCollection<string> ValueOptions => ["model", "data", "align", "metric-source", "camera-height", "pitch-deg", "sparse-every", "threads"];
+    public IReadOnlyCollection<string> ValueOptions => ["model", "data", "align", "metric-source", "camera-height", "pitch-deg", "sparse-every", "resize", "threads"];
 
     public int Run(Arguments args, TextWriter stdout, TextWriter stderr)
     {
@@ -40,6 +40,13 @@ public sealed class EvalCommand : ICommand, IHasValueOptions
         var pitch = Double(args, "pitch-deg", 0) * Math.PI / 180;
         var every = args.IntOption("sparse-every", 20);
         var threads = args.IntOption("threads", 0);
+        var resize = args.Option("resize") switch
+        {
+            null => (ResizeFilter?)null,
+            "area" => ResizeFilter.Area,
+            "linear" => ResizeFilter.Linear,
+            var r => throw new CliException($"--resize '{r}': expected area or linear", 2),
+        };
         args.EnsureAllUsed(0);
 
         var alignment = alignText switch
@@ -57,6 +64,9 @@ public sealed class EvalCommand : ICommand, IHasValueOptions
         if (!(height > 0)) throw new CliException("--camera-height must be positive", 2);
 
         var card = ModelCard.LoadFor(modelArg);
+        // How the image is shrunk to the network input changes the scores a little; --resize overrides the card so the
+        // numbers can be compared with a reference that resized differently.
+        if (resize is { } filter) card = card with { Input = card.Input with { Resize = filter } };
         if (source is null && alignment == GroundTruthAlignment.None && card.Output.Kind != DepthOutputKind.MetricDepth)
             throw new CliException($"model {card.Name} outputs {card.Output.Kind}, not metres: use --align scale|scale_shift or --metric-source", 2);
 

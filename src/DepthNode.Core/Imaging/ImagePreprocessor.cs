@@ -219,8 +219,9 @@ public sealed class ImagePreprocessor
 
     private void EnsureTables(int sw, int sh, TensorSize size)
     {
-        if (_x is null || _x.Source != sw || _x.Destination != size.Width) _x = new ResampleAxis(sw, size.Width);
-        if (_y is null || _y.Source != sh || _y.Destination != size.Height) _y = new ResampleAxis(sh, size.Height);
+        var linear = _spec.Resize == ResizeFilter.Linear;
+        if (_x is null || _x.Source != sw || _x.Destination != size.Width) _x = new ResampleAxis(sw, size.Width, linear);
+        if (_y is null || _y.Source != sh || _y.Destination != size.Height) _y = new ResampleAxis(sh, size.Height, linear);
         if (_row.Length < sw * 3) _row = new float[sw * 3];
         if (sh <= size.Height && _columns.Length < sh * size.Width * 3) _columns = new float[sh * size.Width * 3];
         if (_accumulator.Length < size.Width * 3) _accumulator = new float[size.Width * 3];

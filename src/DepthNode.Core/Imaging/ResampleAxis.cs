@@ -10,6 +10,8 @@ internal sealed class ResampleAxis
 {
     public int Source { get; }
     public int Destination { get; }
+    /// <summary>Bilinear even when shrinking (<see cref="Inference.ResizeFilter.Linear"/>).</summary>
+    public bool Linear { get; }
     /// <summary>First source index of output i.</summary>
     public readonly int[] Start;
     /// <summary>Number of taps of output i (weights at Offset[i] ..).</summary>
@@ -17,12 +19,12 @@ internal sealed class ResampleAxis
     public readonly int[] Offset;
     public readonly float[] Weights;
 
-    public ResampleAxis(int source, int destination)
+    public ResampleAxis(int source, int destination, bool linear = false)
     {
-        Source = source; Destination = destination;
+        Source = source; Destination = destination; Linear = linear;
         Start = new int[destination]; Count = new int[destination]; Offset = new int[destination];
         var weights = new List<float>(destination * 4);
-        if (destination < source)
+        if (destination < source && !linear)
         {
             var scale = (double)source / destination;
             for (var i = 0; i < destination; i++)

@@ -75,9 +75,20 @@ public sealed record SizePolicy(bool KeepAspect, int Width, int Height, int Mult
     }
 }
 
-/// <summary>The input side of the contract: tensor name, layout, channel order and value mapping.</summary>
+/// <summary>How the camera image is shrunk to the network input.</summary>
+public enum ResizeFilter
+{
+    /// <summary>Each input pixel averages the camera pixels it covers (OpenCV INTER_AREA): no aliasing. The default.</summary>
+    Area,
+    /// <summary>Two taps per axis at the pixel centre (OpenCV INTER_LINEAR, PyTorch bilinear without antialias), for
+    /// networks trained on inputs resized that way.</summary>
+    Linear,
+}
+
+/// <summary>The input side of the contract: tensor name, layout, channel order, value mapping and resize filter.</summary>
 /// <remarks>A pixel value p in [0, 255] of channel c becomes <c>(p·Scale − Mean[c]) / Std[c]</c>.</remarks>
-public sealed record ModelInputSpec(string Name, TensorLayout Layout, ColorOrder ColorOrder, float Scale, float[] Mean, float[] Std, SizePolicy Size);
+public sealed record ModelInputSpec(string Name, TensorLayout Layout, ColorOrder ColorOrder, float Scale, float[] Mean, float[] Std, SizePolicy Size,
+    ResizeFilter Resize = ResizeFilter.Area);
 
 /// <summary>The output side: tensor name, meaning, and the depth range (metres) the network can be trusted in.</summary>
 public sealed record ModelOutputSpec(string Name, DepthOutputKind Kind, float MinValidDepth, float MaxValidDepth);
@@ -154,7 +165,9 @@ public sealed record ModelCard(string Name, string File, string? Sha256, ModelIn
                 throw new ModelCardException(sourceName, "input.size", $"target {w}x{h} is not a multiple of {multiple}");
             sizePolicy = new SizePolicy(true, w, h, multiple, bound, min, max);
         }
-        var inputSpec = new ModelInputSpec(r.String(input, "name", "input.name"), layout, order, scale, mean, std, sizePolicy);
+        var resize = r.OptionalString(input, "resize") is null ? ResizeFilter.Area
+            : r.Enum(input, "input.resize", "resize", ("area", ResizeFilter.Area), ("linear", ResizeFilter.Linear));
+        var inputSpec = new ModelInputSpec(r.String(input, "name", "input.name"), layout, order, scale, mean, std, sizePolicy, resize);
 
         var output = r.Map(root, "output");
         var kind = r.Enum(output, "output.kind", "kind",

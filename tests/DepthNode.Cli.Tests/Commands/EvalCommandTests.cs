@@ -31,14 +31,14 @@ public class EvalCommandTests
     });
 
     /// <summary>FastDepth's metric prediction at the ground truth's size, by the reference path.</summary>
-    private static float[] ReferencePrediction(string rgbPath, int width, int height)
+    private static float[] ReferencePrediction(string rgbPath, int width, int height, InterpolationFlags resize)
     {
         using var bgr = Cv2.ImRead(rgbPath, ImreadModes.Color);
         using var rgb = bgr.CvtColor(ColorConversionCodes.BGR2RGB);
         using var full = new Mat();
         rgb.ConvertTo(full, MatType.CV_32FC3, 1 / 255.0); // before resizing: an 8-bit resize would round to grey levels
         using var f = new Mat();
-        Cv2.Resize(full, f, new Size(224, 224), 0, 0, InterpolationFlags.Area);
+        Cv2.Resize(full, f, new Size(224, 224), 0, 0, resize);
         f.GetArray(out Vec3f[] px);
         var tensor = new DenseTensor<float>([1, 3, 224, 224]);
         for (var y = 0; y < 224; y++)
@@ -56,11 +56,11 @@ public class EvalCommandTests
         return prediction;
     }
 
-    private static FrameScore Reference(string rgbPath, string depthPath, double unit, double max, string align)
+    private static FrameScore Reference(string rgbPath, string depthPath, double unit, double max, string align, InterpolationFlags resize = InterpolationFlags.Area)
     {
         using var raw = Cv2.ImRead(depthPath, ImreadModes.Unchanged);
         raw.GetArray(out ushort[] gtRaw);
-        var pred = ReferencePrediction(rgbPath, raw.Cols, raw.Rows).Select(v => (double)v).ToArray();
+        var pred = ReferencePrediction(rgbPath, raw.Cols, raw.Rows, resize).Select(v => (double)v).ToArray();
         var idx = Enumerable.Range(0, gtRaw.Length).Where(i => gtRaw[i] * unit > 1e-3 && gtRaw[i] * unit < max).ToArray();
         var g = idx.Select(i => gtRaw[i] * unit).ToArray();
         var p = idx.Select(i => pred[i]).ToArray();
@@ -160,6 +160,17 @@ public class EvalCommandTests
         Assert.Equal(frames.Count, some.Count);
         Assert.Equal(doc.RootElement.GetProperty("frames").EnumerateArray().Average(f => f.GetProperty("abs_rel").GetDouble()), mean.GetProperty("abs_rel").GetDouble(), 1e-12);
         Assert.InRange(mean.GetProperty("delta1").GetDouble(), 0.4, 0.99);
+    }
+
+    [Fact]
+    public void Nyu_LinearResize_AgreesWithAnInterLinearReference()
+    {
+        var folder = SharedData.Path("data", "nyu");
+        using var doc = Eval("--data", folder, "--resize", "linear");
+        var reference = new[] { "00000", "00050", "00100" }
+            .Select(id => (id, Reference(Path.Combine(folder, $"rgb_{id}.jpg"), Path.Combine(folder, $"sync_depth_{id}.png"), 1e-3, 10, "none", InterpolationFlags.Linear)))
+            .Append(("unidepth", Reference(Path.Combine(folder, "unidepth_rgb.png"), Path.Combine(folder, "unidepth_depth.png"), 1e-3, 10, "none", InterpolationFlags.Linear))).ToList();
+        AssertAgrees(doc, reference, "none");
     }
 
     [Fact]

@@ -86,6 +86,23 @@ public class ModelCardTests
           valid_range_m: [0.1, 10]
         """;
 
+    [Theory]
+    [InlineData("", ResizeFilter.Area)]
+    [InlineData("  resize: linear\n", ResizeFilter.Linear)]
+    [InlineData("  resize: area\n", ResizeFilter.Area)]
+    public void Parse_ResizeFilter_DefaultsToArea(string line, ResizeFilter expected)
+    {
+        var c = ModelCard.Parse(new StringReader(Valid.Replace("  name: x\n", "  name: x\n" + line)), "t.yaml");
+        Assert.Equal(expected, c.Input.Resize);
+    }
+
+    [Fact]
+    public void Parse_UnknownResizeFilter_NamesTheField()
+    {
+        var e = Assert.Throws<ModelCardException>(() => ModelCard.Parse(new StringReader(Valid.Replace("  name: x\n", "  name: x\n  resize: cubic\n")), "t.yaml"));
+        Assert.Contains("input.resize", e.Message);
+    }
+
     [Fact]
     public void Parse_ValidCard_RoundTripsFields()
     {
