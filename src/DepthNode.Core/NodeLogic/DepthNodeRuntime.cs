@@ -30,7 +30,7 @@ public sealed class DepthNodeRuntime : IDisposable
     private readonly DepthNodeOptions _options;
     private readonly DepthPipeline _pipeline;
     private readonly IDepthOutputSink _sink;
-    private readonly ILogSink _log;
+    private readonly ThrottledLog _throttled;
     private readonly CameraInfoPairing<Frame> _pairing;
     private readonly LatestFrameSlot<Frame>? _slot;
     private readonly Thread? _worker;
@@ -50,7 +50,8 @@ public sealed class DepthNodeRuntime : IDisposable
         _options = options;
         _pipeline = pipeline;
         _sink = sink;
-        _log = log;
+        // A bad message on a 30 Hz topic must not flood the console (the pipeline throttles its own drops the same way).
+        _throttled = new ThrottledLog(log, TimeSpan.FromSeconds(options.LogThrottleS));
         _pairing = new CameraInfoPairing<Frame>(options.SyncMode, options.SyncSlopMs);
         // Built once: the options derive topic names on each access.
         _topics = (options.DepthTopic, options.DepthCameraInfoTopic, options.CloudTopic, options.ColorizedTopic, options.MetadataTopic);
@@ -97,7 +98,7 @@ public sealed class DepthNodeRuntime : IDisposable
         try { info = RosMessage.Deserialize<CameraInfo>(cdr.ToArray()); }
         catch (CdrException e)
         {
-            _log.Write(LogLevel.Warn, $"camera_info on {_options.CameraInfoTopic} unusable: {e.Message}");
+            _throttled.Log("camera_info", LogLevel.Warn, $"camera_info on {_options.CameraInfoTopic} unusable: {e.Message}");
             return;
         }
         if (cdr.Length > bodyStart) _lastCameraInfoBody = cdr[bodyStart..].ToArray();
@@ -117,7 +118,7 @@ public sealed class DepthNodeRuntime : IDisposable
         }
         catch (Exception e) when (e is CdrException or InvalidDataException or OverflowException)
         {
-            _log.Write(LogLevel.Warn, $"sparse depth on {_options.SparseDepthTopic} unusable: {e.Message}");
+            _throttled.Log("sparse_depth", LogLevel.Warn, $"sparse depth on {_options.SparseDepthTopic} unusable: {e.Message}");
         }
     }
 
@@ -210,7 +211,7 @@ public sealed class DepthNodeRuntime : IDisposable
         catch (Exception e) when (_slot is not null)
         {
             // Live, nothing a frame contains may stop the node (the pipeline already turns bad input into drops).
-            _log.Write(LogLevel.Error, $"unexpected error processing a frame: {e}");
+            _throttled.Log("unexpected", LogLevel.Error, $"unexpected error processing a frame: {e}");
         }
         finally
         {
