@@ -88,6 +88,28 @@ public class DepthNodeRuntimeTests
         Assert.Equal(8, node.Diagnostics.Processed);
     }
 
+    [Fact]
+    public void MalformedCameraInfoAndSparseDepth_AreLoggedOnceAndTheNodeKeepsWorking()
+    {
+        using var model = PipelineFixture.OpenFastDepth();
+        using var pipeline = PipelineFixture.Pipeline(model, Options);
+        var log = new List<string>();
+        var sink = new RecordingSink();
+        using var node = new DepthNodeRuntime(Options, pipeline, sink, new PipelineFixture.ListSink(log), synchronous: true);
+        var info = RosMessage.SerializeToArray(StreetScene.CameraInfoAt(0));
+        for (var i = 0; i < 10; i++)
+        {
+            node.OnCameraInfo(info.AsSpan(0, 40));       // truncated
+            node.OnSparseDepth(new byte[] { 0, 1, 0, 0, 9 });
+        }
+        Assert.Single(log, l => l.Contains("camera_info") && l.Contains("unusable"));
+        Assert.Single(log, l => l.Contains("sparse depth") && l.Contains("unusable"));
+        node.OnCameraInfo(info);
+        node.OnImage(PipelineFixture.StreetFrame(0).Payload, false, 0);
+        Assert.Equal(1, node.Diagnostics.Processed);
+        Assert.Contains(sink.Published, p => p.Topic == Options.DepthTopic);
+    }
+
     private sealed class NullSink : IDepthOutputSink
     {
         public void Publish(string topic, ReadOnlySpan<byte> cdr, long inputReceiveTimeNs) { }
