@@ -90,7 +90,7 @@ public sealed class RunCommand : ICommand, IHasValueOptions
         };
         BagRunSummary summary;
         using (var writer = BagWriter.Create(outPath, storage, compression))
-            summary = runner.Run(reader, writer);
+            summary = runner.Run(reader, writer, topics);
 
         stdout.WriteLine($"output: {outPath} ({summary.Processed} of {summary.Images} frames processed, {summary.Dropped} dropped" +
             (rate > 0 ? $"; played at {rate.ToString(CultureInfo.InvariantCulture)}x the recorded pace, {diagnostics.Dropped(FrameDropReason.Superseded)} superseded by newer frames)" : ")"));

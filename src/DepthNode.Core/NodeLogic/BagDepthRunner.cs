@@ -27,8 +27,6 @@ public sealed class BagDepthRunner(DepthNodeOptions options, DepthPipeline pipel
 
     public FrameDoneHandler? FrameDone { get; init; }
 
-    /// <summary>The input topics the last <see cref="Run"/> used.</summary>
-    public BagInputTopics? Topics { get; private set; }
 
     /// <summary>Copy the input topics into the output bag too.</summary>
     public bool CopyInputs { get; init; }
@@ -83,9 +81,10 @@ public sealed class BagDepthRunner(DepthNodeOptions options, DepthPipeline pipel
     /// </summary>
     public double Rate { get; init; }
 
-    public BagRunSummary Run(IBagReader input, IBagWriter output)
+    /// <param name="topics">Input topics already chosen with <see cref="ResolveTopics"/> (null: choose them now).</param>
+    public BagRunSummary Run(IBagReader input, IBagWriter output, BagInputTopics? topics = null)
     {
-        var topics = Topics = ResolveTopics(input.Info, options, log);
+        topics ??= ResolveTopics(input.Info, options, log);
         AddOutputTopics(output, input, topics);
         var sink = new BagSink(output);
         using var node = new DepthNodeRuntime(options, pipeline, sink, log, synchronous: Rate <= 0) { FrameDone = FrameDone };
