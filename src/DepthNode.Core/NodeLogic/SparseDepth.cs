@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using DepthNode.Depth;
 using DepthNode.Messages;
 
 namespace DepthNode.NodeLogic;
@@ -15,21 +16,15 @@ public static class SparseDepth
         if (image.IsBigEndian != 0) throw new InvalidDataException("sparse depth is big-endian; only little-endian depth is read");
         int width = checked((int)image.Width), height = checked((int)image.Height);
         var rowBytes = checked(width * (sixteen ? 2 : 4));
-        if (image.Step < rowBytes || checked((long)image.Step * height) > image.Data.Length)
+        if (image.Step < rowBytes || (sixteen && image.Step % 2 != 0) || checked((long)image.Step * height) > image.Data.Length)
             throw new InvalidDataException($"sparse depth {width}x{height} with step {image.Step} does not fit its {image.Data.Length} data bytes");
         var n = checked(width * height);
         if (metres.Length < n) metres = new float[n];
-        for (var y = 0; y < height; y++)
-        {
-            var row = image.Data.Slice(checked((int)(y * image.Step)), rowBytes);
-            var dst = metres.AsSpan(y * width, width);
-            if (!sixteen) MemoryMarshal.Cast<byte, float>(row).CopyTo(dst);
-            else
-            {
-                var mm = MemoryMarshal.Cast<byte, ushort>(row);
-                for (var x = 0; x < dst.Length; x++) dst[x] = mm[x] == 0 ? float.NaN : mm[x] / 1000f;
-            }
-        }
+        if (sixteen)
+            DepthEncoding.MillimetresToMetres(MemoryMarshal.Cast<byte, ushort>(image.Data), width, height, (int)image.Step / 2, metres, width);
+        else
+            for (var y = 0; y < height; y++)
+                MemoryMarshal.Cast<byte, float>(image.Data.Slice(checked((int)(y * image.Step)), rowBytes)).CopyTo(metres.AsSpan(y * width, width));
         return n;
     }
 }
