@@ -76,6 +76,7 @@ public sealed class RunCommand : ICommand, IHasValueOptions
         var total = Math.Min(limit > 0 ? limit : long.MaxValue, reader.Info.Topics.FirstOrDefault(t => t.Topic.Name == topics.Image)?.MessageCount ?? 0);
         var previewWriter = new PreviewWriter(previewFolder, PreviewWriter.Spread(total, previews));
         var scores = new List<DepthErrors>();
+        var sceneScore = new SceneScore();
         var compressed = topics.Compressed;
         var runner = new BagDepthRunner(options, pipeline, log)
         {
@@ -85,7 +86,7 @@ public sealed class RunCommand : ICommand, IHasValueOptions
             FrameDone = (index, input, outputs) =>
             {
                 previewWriter.Offer(index, input, compressed, outputs.HasColorized ? outputs.Colorized.WrittenSpan : default);
-                if (demo && outputs.HasDepth) scores.Add(ScoreAgainstScene(outputs.Depth.WrittenSpan));
+                if (demo && outputs.HasDepth && sceneScore.TryScore(outputs.Depth.WrittenSpan, out var errors)) scores.Add(errors);
             },
         };
         BagRunSummary summary;
@@ -114,17 +115,26 @@ public sealed class RunCommand : ICommand, IHasValueOptions
     }
 
     /// <summary>The depth image against the scene's exact depth for the frame its stamp names.</summary>
-    private static DepthErrors ScoreAgainstScene(ReadOnlySpan<byte> depthPayload)
+    /// <summary>Depth images of the rendered street against the scene's exact depth, for the frame each stamp names.
+    /// Buffers are kept across frames; outputs below the camera resolution (output_scale) are not scored.</summary>
+    private sealed class SceneScore
     {
-        var view = ImageMessageView.Parse(depthPayload);
-        var frame = (view.Header.Stamp.TotalNanoseconds - StreetScene.HeaderAt(0).Stamp.TotalNanoseconds) / StreetScene.FramePeriodNs;
-        var predicted = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(view.Data);
-        var rgb = new byte[StreetScene.Width * StreetScene.Height * 3];
-        var truth = new float[StreetScene.Width * StreetScene.Height];
-        StreetScene.Render((int)frame, rgb, truth);
-        var mask = new bool[truth.Length];
-        for (var i = 0; i < truth.Length; i++) mask[i] = truth[i] is > 1e-3f and <= 80f && float.IsFinite(predicted[i]);
-        return DepthErrors.Compute(predicted, truth, mask);
+        private readonly byte[] _rgb = new byte[StreetScene.Width * StreetScene.Height * 3];
+        private readonly float[] _truth = new float[StreetScene.Width * StreetScene.Height];
+        private readonly bool[] _mask = new bool[StreetScene.Width * StreetScene.Height];
+
+        public bool TryScore(ReadOnlySpan<byte> depthPayload, out DepthErrors errors)
+        {
+            errors = default;
+            var view = ImageMessageView.Parse(depthPayload);
+            if (view.Width != StreetScene.Width || view.Height != StreetScene.Height || !view.EncodingUtf8.SequenceEqual("32FC1"u8)) return false;
+            var frame = (view.Header.Stamp.TotalNanoseconds - StreetScene.HeaderAt(0).Stamp.TotalNanoseconds) / StreetScene.FramePeriodNs;
+            var predicted = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(view.Data);
+            StreetScene.Render((int)frame, _rgb, _truth);
+            for (var i = 0; i < _truth.Length; i++) _mask[i] = _truth[i] is > 1e-3f and <= 80f && float.IsFinite(predicted[i]);
+            errors = DepthErrors.Compute(predicted, _truth, _mask);
+            return true;
+        }
     }
 
     /// <summary>Refuses to overwrite anything but an earlier bag (a folder with metadata.yaml) and only with --force.</summary>
