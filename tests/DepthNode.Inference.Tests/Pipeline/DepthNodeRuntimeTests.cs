@@ -41,7 +41,7 @@ public class DepthNodeRuntimeTests
         var d = node.Diagnostics;
         Assert.Equal(total, d.Processed + d.Dropped(FrameDropReason.Superseded));
         Assert.True(d.Dropped(FrameDropReason.Superseded) > 0);
-        var depthStamps = sink.Published.Where(p => p.Topic == Options.DepthTopic).Select(p => p.StampNs / 1_000_000_000).ToList();
+        var depthStamps = sink.Published.Where(p => p.Topic == "/depth/image").Select(p => p.StampNs / 1_000_000_000).ToList();
         Assert.Equal(1000 + total - 1, depthStamps[^1]);                      // the newest frame is never dropped
         Assert.True(depthStamps.Zip(depthStamps.Skip(1)).All(p => p.First < p.Second));
     }
@@ -62,7 +62,7 @@ public class DepthNodeRuntimeTests
         Assert.Equal(5, node.Diagnostics.Processed);
         Assert.Equal(0, node.Diagnostics.DroppedTotal);
         Assert.Equal(Enumerable.Range(0, 5).Select(f => StreetScene.HeaderAt(f).Stamp.TotalNanoseconds),
-            sink.Published.Where(p => p.Topic == Options.CloudTopic).Select(p => p.StampNs));
+            sink.Published.Where(p => p.Topic == "/depth/points").Select(p => p.StampNs));
     }
 
     [Fact]
@@ -97,17 +97,20 @@ public class DepthNodeRuntimeTests
         var sink = new RecordingSink();
         using var node = new DepthNodeRuntime(Options, pipeline, sink, new PipelineFixture.ListSink(log), synchronous: true);
         var info = RosMessage.SerializeToArray(StreetScene.CameraInfoAt(0));
+        var sparseOptions = Options with { MetricSource = MetricSource.SparseDepth };
+        using var sparsePipeline = PipelineFixture.Pipeline(model, sparseOptions);
+        using var sparseNode = new DepthNodeRuntime(sparseOptions, sparsePipeline, sink, new PipelineFixture.ListSink(log), synchronous: true);
         for (var i = 0; i < 10; i++)
         {
             node.OnCameraInfo(info.AsSpan(0, 40));       // truncated
-            node.OnSparseDepth(new byte[] { 0, 1, 0, 0, 9 });
+            sparseNode.OnSparseDepth(new byte[] { 0, 1, 0, 0, 9 });
         }
         Assert.Single(log, l => l.Contains("camera_info") && l.Contains("unusable"));
         Assert.Single(log, l => l.Contains("sparse depth") && l.Contains("unusable"));
         node.OnCameraInfo(info);
         node.OnImage(PipelineFixture.StreetFrame(0).Payload, false, 0);
         Assert.Equal(1, node.Diagnostics.Processed);
-        Assert.Contains(sink.Published, p => p.Topic == Options.DepthTopic);
+        Assert.Contains(sink.Published, p => p.Topic == "/depth/image");
     }
 
     private sealed class NullSink : IDepthOutputSink
