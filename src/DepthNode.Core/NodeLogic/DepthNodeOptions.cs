@@ -20,108 +20,106 @@ public enum ImageTransport { Raw, Compressed }
 /// </summary>
 public sealed record DepthNodeOptions
 {
-    private const string Inputs = "inputs", ModelGroup = "model", Metric = "metric scale", Outputs = "outputs", Qos = "quality of service", Operation = "operation";
-
     public static ParameterTable<DepthNodeOptions> Table => ParameterTable<DepthNodeOptions>.Instance;
 
     // Inputs
-    [Parameter("sensor_msgs/Image topic (image_transport raw)", Group = Inputs, Rule = ParameterRule.TopicName)]
+    [Parameter("sensor_msgs/Image topic (image_transport raw)", Rule = ParameterRule.TopicName)]
     public string ImageTopic { get; init; } = "camera/image_raw";
-    [Parameter("sensor_msgs/CompressedImage topic, jpeg or png (image_transport compressed)", Group = Inputs, Rule = ParameterRule.TopicName)]
+    [Parameter("sensor_msgs/CompressedImage topic, jpeg or png (image_transport compressed)", Rule = ParameterRule.TopicName)]
     public string CompressedImageTopic { get; init; } = "camera/image_raw/compressed";
-    [Parameter("which of the two image topics the node subscribes to", Group = Inputs)]
+    [Parameter("which of the two image topics the node subscribes to")]
     public ImageTransport ImageTransport { get; init; } = ImageTransport.Raw;
-    [Parameter("sensor_msgs/CameraInfo topic", Group = Inputs, Rule = ParameterRule.TopicName)]
+    [Parameter("sensor_msgs/CameraInfo topic", Rule = ParameterRule.TopicName)]
     public string CameraInfoTopic { get; init; } = "camera/camera_info";
-    [Parameter("how an image is paired with its CameraInfo: identical stamps, nearest within sync_slop_ms, or the newest (intrinsics are static)", Group = Inputs)]
+    [Parameter("how an image is paired with its CameraInfo: identical stamps, nearest within sync_slop_ms, or the newest (intrinsics are static)")]
     public CameraInfoSyncMode SyncMode { get; init; } = CameraInfoSyncMode.CacheLatest;
-    [Parameter("largest stamp difference accepted by approximate sync, ms", Group = Inputs, Min = 0)]
+    [Parameter("largest stamp difference accepted by approximate sync, ms", Min = 0)]
     public double SyncSlopMs { get; init; } = 20;
-    [Parameter("overrides the input's frame_id when set, for cameras that publish an empty or non-optical one", Group = Inputs, Rule = ParameterRule.OpticalFrameId)]
+    [Parameter("overrides the input's frame_id when set, for cameras that publish an empty or non-optical one", Rule = ParameterRule.OpticalFrameId)]
     public string FrameId { get; init; } = "";
-    [Parameter("CameraInfo matrix that projects depth to points: projection (P, rectified input, as depth_image_proc) or calibration (K, unrectified; distortion not applied)", Group = Inputs)]
+    [Parameter("CameraInfo matrix that projects depth to points: projection (P, rectified input, as depth_image_proc) or calibration (K, unrectified; distortion not applied)")]
     public IntrinsicsSource Intrinsics { get; init; } = IntrinsicsSource.Projection;
-    [Parameter("frames waiting for inference; 1 = always the newest, stale frames dropped and counted", Group = Inputs, Min = 1, Max = 64)]
+    [Parameter("frames waiting for inference; 1 = always the newest, stale frames dropped and counted", Min = 1, Max = 64)]
     public int QueueSize { get; init; } = 1;
 
     // Model
-    [Parameter("model card (YAML) or .onnx; relative paths resolve against the models directory", Group = ModelGroup)]
+    [Parameter("model card (YAML) or .onnx; relative paths resolve against the models directory")]
     public string Model { get; init; } = "fastdepth_7.yaml";
-    [Parameter("ONNX Runtime execution providers, tried in order; every fallback is logged", Group = ModelGroup, Allowed = ["tensorrt", "cuda", "cpu"])]
+    [Parameter("ONNX Runtime execution providers, tried in order; every fallback is logged", Allowed = ["tensorrt", "cuda", "cpu"])]
     public IReadOnlyList<string> ExecutionProviders { get; init; } = ["tensorrt", "cuda", "cpu"];
-    [Parameter("TensorRT FP16 precision", Group = ModelGroup, Name = "tensorrt_fp16")]
+    [Parameter("TensorRT FP16 precision", Name = "tensorrt_fp16")]
     public bool TensorRtFp16 { get; init; } = true;
-    [Parameter("TensorRT engine and timing caches (keyed by model, shape, TensorRT version, precision)", Group = ModelGroup)]
+    [Parameter("TensorRT engine and timing caches (keyed by model, shape, TensorRT version, precision)")]
     public string EngineCacheDir { get; init; } = "~/.cache/depthnode/tensorrt";
-    [Parameter("ONNX Runtime intra-op threads; 0 = its default", Group = ModelGroup, Min = 0, Max = 256)]
+    [Parameter("ONNX Runtime intra-op threads; 0 = its default", Min = 0, Max = 256)]
     public int IntraOpThreads { get; init; } = 0;
 
     // Metric scale
-    [Parameter("what makes depth metric: the network's own metres, a fixed scale/shift, sparse LiDAR depth, or the camera's height above the road", Group = Metric)]
+    [Parameter("what makes depth metric: the network's own metres, a fixed scale/shift, sparse LiDAR depth, or the camera's height above the road")]
     public MetricSource MetricSource { get; init; } = MetricSource.Model;
-    [Parameter("metric_source fixed: depth = fixed_scale * output + fixed_shift", Group = Metric)]
+    [Parameter("metric_source fixed: depth = fixed_scale * output + fixed_shift")]
     public double FixedScale { get; init; } = 1.0;
-    [Parameter("metric_source fixed: shift, metres", Group = Metric)]
+    [Parameter("metric_source fixed: shift, metres")]
     public double FixedShift { get; init; } = 0.0;
-    [Parameter("metric_source sparse_depth: 32FC1 metres or 16UC1 mm depth on the camera grid (projected LiDAR)", Group = Metric, Rule = ParameterRule.TopicName)]
+    [Parameter("metric_source sparse_depth: 32FC1 metres or 16UC1 mm depth on the camera grid (projected LiDAR)", Rule = ParameterRule.TopicName)]
     public string SparseDepthTopic { get; init; } = "lidar/depth";
-    [Parameter("metric_source sparse_depth: largest stamp difference between an image and the sparse depth fitted to it, ms", Group = Metric, Min = 0)]
+    [Parameter("metric_source sparse_depth: largest stamp difference between an image and the sparse depth fitted to it, ms", Min = 0)]
     public double SparseDepthSlopMs { get; init; } = 50;
-    [Parameter("metric_source ground_plane: optical centre above the road, m (KITTI: 1.65)", Group = Metric, Min = 0, MinExclusive = true)]
+    [Parameter("metric_source ground_plane: optical centre above the road, m (KITTI: 1.65)", Min = 0, MinExclusive = true)]
     public double CameraHeightM { get; init; } = 1.65;
-    [Parameter("metric_source ground_plane: pitch, rad, positive = looking down", Group = Metric, Min = -1.5, Max = 1.5)]
+    [Parameter("metric_source ground_plane: pitch, rad, positive = looking down", Min = -1.5, Max = 1.5)]
     public double CameraPitchRad { get; init; } = 0.0;
 
     // Outputs
-    [Parameter("namespace of the outputs image, camera_info, points, colorized, metadata", Group = Outputs, Rule = ParameterRule.TopicName)]
+    [Parameter("namespace of the outputs image, camera_info, points, colorized, metadata", Rule = ParameterRule.TopicName)]
     public string OutputNamespace { get; init; } = "depth";
-    [Parameter("published resolution / camera resolution; CameraInfo rescaled to match", Group = Outputs, Min = 0, MinExclusive = true, Max = 1)]
+    [Parameter("published resolution / camera resolution; CameraInfo rescaled to match", Min = 0, MinExclusive = true, Max = 1)]
     public double OutputScale { get; init; } = 1.0;
-    [Parameter("publish the depth image", Group = Outputs)]
+    [Parameter("publish the depth image")]
     public bool PublishDepth { get; init; } = true;
-    [Parameter("32FC1 metres, NaN invalid (REP 118) or 16UC1 millimetres, 0 invalid", Group = Outputs, Allowed = ["32FC1", "16UC1"])]
+    [Parameter("32FC1 metres, NaN invalid (REP 118) or 16UC1 millimetres, 0 invalid", Allowed = ["32FC1", "16UC1"])]
     public string DepthEncoding { get; init; } = "32FC1";
-    [Parameter("publish the organized point cloud", Group = Outputs)]
+    [Parameter("publish the organized point cloud")]
     public bool PublishCloud { get; init; } = true;
-    [Parameter("every n-th pixel in each direction becomes a point", Group = Outputs, Min = 1, Max = 64)]
+    [Parameter("every n-th pixel in each direction becomes a point", Min = 1, Max = 64)]
     public int CloudStride { get; init; } = 1;
-    [Parameter("points nearer than this are NaN, m", Group = Outputs, Min = 0)]
+    [Parameter("points nearer than this are NaN, m", Min = 0)]
     public double CloudMinRangeM { get; init; } = 0.1;
-    [Parameter("points farther than this are NaN, m", Group = Outputs, Min = 0, MinExclusive = true)]
+    [Parameter("points farther than this are NaN, m", Min = 0, MinExclusive = true)]
     public double CloudMaxRangeM { get; init; } = 80.0;
-    [Parameter("xyzrgb points (PCL layout, point_step 32) instead of xyz", Group = Outputs)]
+    [Parameter("xyzrgb points (PCL layout, point_step 32) instead of xyz")]
     public bool CloudRgb { get; init; } = false;
-    [Parameter("publish the colourised depth for rviz", Group = Outputs)]
+    [Parameter("publish the colourised depth for rviz")]
     public bool PublishColorized { get; init; } = true;
-    [Parameter("colour map range start, m; max <= min: automatic per frame", Group = Outputs, Min = 0)]
+    [Parameter("colour map range start, m; max <= min: automatic per frame", Min = 0)]
     public double ColorizeMinM { get; init; } = 0;
-    [Parameter("colour map range end, m", Group = Outputs, Min = 0)]
+    [Parameter("colour map range end, m", Min = 0)]
     public double ColorizeMaxM { get; init; } = 0;
 
     // Quality of service (per topic: qos_overrides./<topic>.<publisher|subscription>.<policy>, see NodeConfiguration)
-    [Parameter("input subscriptions: best_effort matches every camera (sensor data, REP 2003)", Group = Qos)]
+    [Parameter("input subscriptions: best_effort matches every camera (sensor data, REP 2003)")]
     public QosReliability InputQosReliability { get; init; } = QosProfile.SensorData.Reliability;
-    [Parameter("input subscriptions", Group = Qos)]
+    [Parameter("input subscriptions")]
     public QosDurability InputQosDurability { get; init; } = QosProfile.SensorData.Durability;
-    [Parameter("input subscriptions", Group = Qos)]
+    [Parameter("input subscriptions")]
     public QosHistory InputQosHistory { get; init; } = QosProfile.SensorData.History;
-    [Parameter("input subscriptions: messages kept (keep_last)", Group = Qos, Min = 1, Max = 1000)]
+    [Parameter("input subscriptions: messages kept (keep_last)", Min = 1, Max = 1000)]
     public int InputQosDepth { get; init; } = QosProfile.SensorData.Depth;
-    [Parameter("publishers: reliable reaches rviz's default subscription and best-effort ones alike", Group = Qos)]
+    [Parameter("publishers: reliable reaches rviz's default subscription and best-effort ones alike")]
     public QosReliability OutputQosReliability { get; init; } = QosReliability.Reliable;
-    [Parameter("publishers", Group = Qos)]
+    [Parameter("publishers")]
     public QosDurability OutputQosDurability { get; init; } = QosDurability.Volatile;
-    [Parameter("publishers", Group = Qos)]
+    [Parameter("publishers")]
     public QosHistory OutputQosHistory { get; init; } = QosHistory.KeepLast;
-    [Parameter("publishers: messages kept (keep_last)", Group = Qos, Min = 1, Max = 1000)]
+    [Parameter("publishers: messages kept (keep_last)", Min = 1, Max = 1000)]
     public int OutputQosDepth { get; init; } = 5;
 
     // Operation
-    [Parameter("/diagnostics period, s", Group = Operation, Min = 0, MinExclusive = true, Max = 3600)]
+    [Parameter("/diagnostics period, s", Min = 0, MinExclusive = true, Max = 3600)]
     public double DiagnosticsPeriodS { get; init; } = 1.0;
-    [Parameter("repeated warnings of one kind are logged at most once per this period, s", Group = Operation, Min = 0)]
+    [Parameter("repeated warnings of one kind are logged at most once per this period, s", Min = 0)]
     public double LogThrottleS { get; init; } = 5.0;
-    [Parameter("warn when an input topic has been silent this long, naming it and its QoS, s; 0 = never", Group = Operation, Min = 0)]
+    [Parameter("warn when an input topic has been silent this long, naming it and its QoS, s; 0 = never", Min = 0)]
     public double InputTimeoutS { get; init; } = 5.0;
 
     public QosProfile InputQos => new(InputQosHistory, InputQosDepth, InputQosReliability, InputQosDurability);

@@ -109,8 +109,10 @@ public sealed class NodeConfiguration
         }
         assignments.AddRange(args.Parameters);
 
-        var qosOverrides = assignments.Where(a => a.Name.StartsWith(QosOverridesPrefix, StringComparison.Ordinal)).ToList();
-        var options = DepthNodeOptions.Table.Build(assignments.Except(qosOverrides), errors, out var sources);
+        // qos_overrides.<topic>.<entity>.<policy> is a family of names, one per topic: applied once topics are resolved.
+        static bool IsQos(ParameterAssignment a) => a.Name.StartsWith(QosOverridesPrefix, StringComparison.Ordinal);
+        var qosOverrides = assignments.Where(IsQos).ToList();
+        var options = DepthNodeOptions.Table.Build(assignments.Where(a => !IsQos(a)), errors, out var sources);
         options.Validate(sources, errors);
         var (configuration, unused) = Resolve(options, qosOverrides, nodeName, ns, args.LogLevelFor(nodeName) ?? LogLevel.Info,
             args.Remaps, errors);

@@ -31,6 +31,4 @@ public sealed class ParameterAttribute(string description) : Attribute
     /// <summary>The only values a string (or each element of a string list) may take. Enums list their own.</summary>
     public string[]? Allowed { get; init; }
     public ParameterRule Rule { get; init; }
-    /// <summary>Heading the parameter is listed under in config/depth_node.yaml and the README.</summary>
-    public string Group { get; init; } = "";
 }

@@ -38,7 +38,6 @@ public sealed class ParameterDeclaration
     public ParameterType Type { get; }
     public object Default { get; }
     public string Description => _attribute.Description;
-    public string Group => _attribute.Group;
     public ParameterRule Rule => _attribute.Rule;
     /// <summary>The only values allowed (each element, for lists); empty = any of the type.</summary>
     public IReadOnlyList<string> AllowedValues { get; }

@@ -46,6 +46,7 @@ public sealed class DepthNodeRuntimeOnRecordingsTests(KittiRecording kitti, ITes
         var info = (byte[])kitti.CameraInfos.First().Clone();
         var stamps = new long[total];
         var fedTicks = new long[total];
+        var rssPerSecond = new long[total / 30 + 1];
         long allocatedBefore = 0, rssBefore = 0;
         var process = Process.GetCurrentProcess();
         var period = Stopwatch.Frequency / 30;
@@ -66,7 +67,11 @@ public sealed class DepthNodeRuntimeOnRecordingsTests(KittiRecording kitti, ITes
             node.OnCameraInfo(info);
             fedTicks[i] = Stopwatch.GetTimestamp();
             node.OnImage(image, compressed: false, receiveTimeNs: stamps[i]);
-            if (i % 30 == 29) node.PublishDiagnostics(RosTime.FromNanoseconds(WallNs())); // the adapter's 1 s timer
+            if (i % 30 == 29)
+            {
+                node.PublishDiagnostics(RosTime.FromNanoseconds(WallNs())); // the adapter's 1 s timer
+                rssPerSecond[i / 30] = Environment.WorkingSet;
+            }
         }
         Assert.True(node.Drain(TimeSpan.FromSeconds(10)));
         var allocatedPerFrame = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / (double)measured;
@@ -76,7 +81,8 @@ public sealed class DepthNodeRuntimeOnRecordingsTests(KittiRecording kitti, ITes
         var observed = processed.Skip(1).Select(p => Ms(p.PublishedTicks - fedTicks[Array.IndexOf(stamps, p.StampNs)])).Order().ToArray();
         output.WriteLine($"30 Hz input, inference slowed to >= 50 ms, {MeasuredSeconds} s measured: processed {processed.Length} of {total}, " +
             $"latency ms median {observed[observed.Length / 2]:0.0} p99 {observed[(int)Math.Ceiling(0.99 * observed.Length) - 1]:0.0} max {observed[^1]:0.0}, " +
-            $"{allocatedPerFrame:0} B/frame after warm-up, RSS +{rssGrowthMb:0.0} MB (from {rssBefore / 1e6:0} MB)");
+            $"{allocatedPerFrame:0} B/frame after warm-up, RSS +{rssGrowthMb:0.0} MB (from {rssBefore / 1e6:0} MB); RSS MB at " +
+            string.Join(", ", new[] { 1, 10, 30, 60, 120, 180 }.Where(t => t < rssPerSecond.Length).Select(t => $"{t} s {rssPerSecond[t] / 1e6:0.0}")));
         node.PublishDiagnostics(RosTime.FromNanoseconds(WallNs()));
 
         // Every frame is either published or superseded by a newer one; nothing else is lost.
