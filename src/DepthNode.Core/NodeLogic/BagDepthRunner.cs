@@ -21,10 +21,6 @@ public sealed record BagRunSummary(long Images, long Processed, long Dropped, IR
 /// </summary>
 public sealed class BagDepthRunner(DepthNodeOptions options, DepthPipeline pipeline, ILogSink log)
 {
-    /// <summary>Reliable, keep-last 5, volatile: rviz's default subscription matches, and so do best-effort consumers
-    /// (ros2-depth-node-anchors §3.5). Written in the metadata v9 form.</summary>
-    public static readonly string OutputQos = QosYaml.ReliableVolatileKeepLast(5);
-
     public FrameDoneHandler? FrameDone { get; init; }
 
 
@@ -153,6 +149,7 @@ public sealed class BagDepthRunner(DepthNodeOptions options, DepthPipeline pipel
             foreach (var t in input.Info.Topics) output.AddTopic(t.Topic);
         foreach (var t in NodeConfiguration.ForOptions(options).Topics.Where(t => t.IsPublisher))
             if (!CopyInputs || !input.Info.Topics.Any(i => i.Topic.Name == t.Name))
-                output.AddTopic(new TopicInfo(t.Name, t.MessageType, "cdr", OutputQos, "", MessageDefinitions.Get(t.MessageType)));
+                // Recorded with the QoS the live node offers (output_qos_*, qos_overrides), so a replay matches it.
+                output.AddTopic(new TopicInfo(t.Name, t.MessageType, "cdr", t.Qos.ToBagYaml(), "", MessageDefinitions.Get(t.MessageType)));
     }
 }
