@@ -7,9 +7,6 @@ namespace DepthNode.NodeLogic;
 /// <summary>Where a bag run reads its inputs; resolved against the bag's topics before the run.</summary>
 public sealed record BagInputTopics(string Image, bool Compressed, string CameraInfo, string? SparseDepth);
 
-/// <summary>Called after each processed frame with its index, the input payload and the outputs (previews, evaluation).</summary>
-public delegate void FrameDoneHandler(long index, ReadOnlySpan<byte> input, DepthOutputs outputs);
-
 /// <summary>What a bag run did.</summary>
 public sealed record BagRunSummary(long Images, long Processed, long Dropped, IReadOnlyList<string> Warnings);
 
@@ -22,7 +19,6 @@ public sealed record BagRunSummary(long Images, long Processed, long Dropped, IR
 public sealed class BagDepthRunner(DepthNodeOptions options, DepthPipeline pipeline, ILogSink log)
 {
     public FrameDoneHandler? FrameDone { get; init; }
-
 
     /// <summary>Copy the input topics into the output bag too.</summary>
     public bool CopyInputs { get; init; }
