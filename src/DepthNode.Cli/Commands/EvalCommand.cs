@@ -38,8 +38,8 @@ public sealed class EvalCommand : ICommand, IHasValueOptions
         var json = args.Flag("json");
         var height = Double(args, "camera-height", 1.65);
         var pitch = Double(args, "pitch-deg", 0) * Math.PI / 180;
-        var every = args.IntOption("sparse-every", 20);
-        var threads = args.IntOption("threads", 0);
+        var every = args.IntOption("sparse-every", 20, min: 1);
+        var threads = args.IntOption("threads", 0, min: 0, meaning: "0 = ONNX Runtime's default");
         var resize = args.Option("resize") switch
         {
             null => (ResizeFilter?)null,

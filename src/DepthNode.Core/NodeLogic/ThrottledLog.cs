@@ -1,19 +1,5 @@
 namespace DepthNode.NodeLogic;
 
-public enum LogLevel { Debug, Info, Warn, Error }
-
-/// <summary>Where log lines go: rclcpp-style logging in the ROS adapter, stderr in the CLI, a list in tests.</summary>
-public interface ILogSink
-{
-    void Write(LogLevel level, string message);
-}
-
-/// <summary>Writes to a TextWriter with a level prefix.</summary>
-public sealed class TextLogSink(TextWriter writer) : ILogSink
-{
-    public void Write(LogLevel level, string message) => writer.WriteLine($"[{level.ToString().ToUpperInvariant()}] {message}");
-}
-
 /// <summary>
 /// Logs each kind of problem at most once per period (like RCLCPP_WARN_THROTTLE): a camera sending a wrong encoding
 /// at 30 Hz must not flood the console. The next line of a key reports how many were suppressed in between.
