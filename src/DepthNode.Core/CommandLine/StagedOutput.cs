@@ -5,8 +5,8 @@ namespace DepthNode.CommandLine;
 /// <list type="bullet">
 /// <item>the output may never be, contain, or lie inside one of the command's inputs (compared as real paths, with
 /// symbolic links resolved);</item>
-/// <item>an existing output is replaced only with <c>--force</c>, only if it is a bag folder, an empty folder or a
-/// file, and only once the new output is complete;</item>
+/// <item>an existing output is replaced only with <c>--force</c>, only if it is a bag folder or a file (an empty
+/// folder counts as absent), and only once the new output is complete;</item>
 /// <item>the new output is written under a hidden folder beside its final place (same file system, so the final
 /// move is a rename), and a command that fails or throws leaves nothing behind.</item>
 /// </list>
@@ -62,8 +62,9 @@ public sealed class StagedOutput : IDisposable
     {
         if (Directory.Exists(final))
         {
+            if (!Directory.EnumerateFileSystemEntries(final).Any()) return; // an empty folder holds nothing to lose
             if (!force) throw new CliException($"output {output} exists (use --force to replace it)");
-            if (!File.Exists(System.IO.Path.Combine(final, "metadata.yaml")) && Directory.EnumerateFileSystemEntries(final).Any())
+            if (!File.Exists(System.IO.Path.Combine(final, "metadata.yaml")))
                 throw new CliException($"output {output} exists and is not a bag folder (no metadata.yaml); refusing to replace it even with --force");
         }
         else if (File.Exists(final) && !force)
