@@ -31,11 +31,28 @@ public class CameraModelTests
     }
 
     [Fact]
-    public void FromCameraInfo_AllZeroP_FallsBackToK()
+    public void FromCameraInfo_SelectedMatrixAllZeros_RefusedNamingIt()
     {
-        var m = CameraModel.FromCameraInfo(Info(K, new double[12]));
-        Assert.Equal((500.0, 320.0), (m.Fx, m.Cx));
-        Assert.Equal(IntrinsicsSource.Calibration, m.Source);
+        // A driver that leaves P unset: with intrinsics = projection that is an error, not a silent switch to K.
+        var e = Assert.Throws<InvalidCameraInfoException>(() => CameraModel.FromCameraInfo(Info(K, new double[12])));
+        Assert.Equal(("P", "camera_info: P is all zeros (the driver left it unset); set intrinsics: calibration to use K"), (e.Field, e.Message));
+        var m = CameraModel.FromCameraInfo(Info(K, new double[12]), IntrinsicsSource.Calibration);
+        Assert.Equal((500.0, 320.0, IntrinsicsSource.Calibration), (m.Fx, m.Cx, m.Source));
+        e = Assert.Throws<InvalidCameraInfoException>(() => CameraModel.FromCameraInfo(Info(new double[9], P), IntrinsicsSource.Calibration));
+        Assert.Equal("K", e.Field);
+    }
+
+    [Theory]
+    [InlineData(2, -1.0, 240.0, "cx")]     // P[2]
+    [InlineData(2, 640.5, 240.0, "cx")]    // beyond the 640-pixel width
+    [InlineData(6, 320.0, 480.5, "cy")]    // P[6], beyond the 480-pixel height
+    public void FromCameraInfo_PrincipalPointOutsideTheImage_Refused(int index, double cx, double cy, string field)
+    {
+        var p = (double[])P.Clone();
+        (p[2], p[6]) = (cx, cy);
+        var e = Assert.Throws<InvalidCameraInfoException>(() => CameraModel.FromCameraInfo(Info(K, p)));
+        Assert.Equal(field, e.Field);
+        Assert.Contains($"= {p[index]} lies outside", e.Message);
     }
 
     [Fact]
@@ -59,7 +76,7 @@ public class CameraModelTests
     {
         var k = (double[])K.Clone();
         k[0] = fx;
-        var e = Assert.Throws<InvalidCameraInfoException>(() => CameraModel.FromCameraInfo(Info(k, new double[12])));
+        var e = Assert.Throws<InvalidCameraInfoException>(() => CameraModel.FromCameraInfo(Info(k, new double[12]), IntrinsicsSource.Calibration));
         Assert.Equal(field, e.Field);
         Assert.Contains("fx", e.Message);
     }
@@ -135,7 +152,7 @@ public class CameraModelTests
     [Fact]
     public void ScaleCameraInfo_UnsetP_IsFilledFromScaledK()
     {
-        var scaled = CameraModel.ScaleCameraInfo(Info(K, new double[12]), 320, 240);
+        var scaled = CameraModel.ScaleCameraInfo(Info(K, new double[12]), 320, 240); // P unset: K is all there is
         // Half size: fx 250, cx (320 + 0.5)/2 - 0.5 = 159.75; fy 255, cy (240 + 0.5)/2 - 0.5 = 119.75.
         Assert.Equal([250, 0, 159.75, 0, 255, 119.75, 0, 0, 1], scaled.K);
         Assert.Equal([250, 0, 159.75, 0, 0, 255, 119.75, 0, 0, 0, 1, 0], scaled.P);

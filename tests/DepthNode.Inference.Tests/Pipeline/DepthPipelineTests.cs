@@ -202,18 +202,60 @@ public class DepthPipelineTests
     }
 
     [Fact]
-    public void CameraInfoForAnotherResolution_IsRescaledToTheImage()
+    public void CameraInfoForTheSensorWithBinning_IsRescaledOnBothAxesToTheImage()
     {
         using var model = PipelineFixture.OpenFastDepth();
         using var pipeline = PipelineFixture.Pipeline(model);
         var (payload, _) = PipelineFixture.StreetFrame(0);
         var full = StreetScene.CameraInfoAt(0);
-        var doubled = Camera.CameraModel.ScaleCameraInfo(full, 2 * 1242, 2 * 375); // a driver reporting its sensor size
-        Assert.True(pipeline.ProcessImage(payload, doubled));
+        // The sensor is 2484x750 and the driver bins 2x2 into the 1242x375 image: binning explains the size.
+        // image_geometry divides the sensor's K and P by the binning, so these are the street camera's own intrinsics.
+        var (fx, fy, cx, cy) = (StreetScene.Focal * 2, StreetScene.Focal * 2, StreetScene.PrincipalX * 2, StreetScene.PrincipalY * 2);
+        var sensor = full with
+        {
+            Width = 2484, Height = 750, BinningX = 2, BinningY = 2,
+            K = [fx, 0, cx, 0, fy, cy, 0, 0, 1],
+            P = [fx, 0, cx, 0, 0, fy, cy, 0, 0, 0, 1, 0],
+        };
+        Assert.True(pipeline.ProcessImage(payload, sensor));
         var info = RosMessage.Deserialize<CameraInfo>(pipeline.Outputs.CameraInfo.WrittenMemory.ToArray());
-        Assert.Equal((1242u, 375u), (info.Width, info.Height));
-        Assert.Equal(full.K[0], info.K[0], 1e-9);
-        Assert.Equal(full.K[2], info.K[2], 1e-9);
+        Assert.Equal((1242u, 375u, 0u, 0u), (info.Width, info.Height, info.BinningX, info.BinningY));
+        Assert.Equal(StreetScene.Focal, info.K[0], 1e-9);
+        Assert.Equal(StreetScene.Focal, info.K[4], 1e-9);
+        Assert.Equal(StreetScene.PrincipalX, info.K[2], 1e-9);
+        Assert.Equal(StreetScene.PrincipalY, info.K[5], 1e-9);
+        Assert.Equal(StreetScene.Focal, info.P[0], 1e-9);
+        Assert.Equal(StreetScene.PrincipalY, info.P[6], 1e-9);
+    }
+
+    [Fact]
+    public void CameraInfoForAnotherSizeWithoutBinning_DroppedAndCountedNothingPublished()
+    {
+        using var model = PipelineFixture.OpenFastDepth();
+        using var pipeline = PipelineFixture.Pipeline(model);
+        var (payload, _) = PipelineFixture.StreetFrame(0);
+        // The same intrinsics claimed for a 1280x720 image: nothing says how it relates to the 1242x375 one.
+        var other = StreetScene.CameraInfoAt(0) with { Width = 1280, Height = 720 };
+        Assert.False(pipeline.ProcessImage(payload, other));
+        Assert.False(pipeline.Outputs.HasCameraInfo || pipeline.Outputs.HasDepth);
+        Assert.Equal(1, pipeline.Diagnostics.Dropped(FrameDropReason.CameraInfoSizeMismatch));
+        Assert.Equal("camera_info is for 1280x720 (binning 0x0, roi 0x0), the image is 1242x375",
+            pipeline.Diagnostics.LastError(FrameDropReason.CameraInfoSizeMismatch));
+        // The next frame with a matching CameraInfo is processed normally.
+        Assert.True(pipeline.ProcessImage(payload, StreetScene.CameraInfoAt(0)));
+    }
+
+    [Fact]
+    public void CameraInfoWithZeroP_DroppedAsBadCameraInfoNotRepublished()
+    {
+        using var model = PipelineFixture.OpenFastDepth();
+        using var pipeline = PipelineFixture.Pipeline(model);
+        var (payload, _) = PipelineFixture.StreetFrame(0);
+        var unset = StreetScene.CameraInfoAt(0) with { P = new double[12] };
+        Assert.False(pipeline.ProcessImage(payload, unset));
+        Assert.False(pipeline.Outputs.HasCameraInfo);
+        Assert.Equal(1, pipeline.Diagnostics.Dropped(FrameDropReason.BadCameraInfo));
+        Assert.StartsWith("camera_info: P is all zeros", pipeline.Diagnostics.LastError(FrameDropReason.BadCameraInfo));
     }
 
     [Fact]
