@@ -137,7 +137,9 @@ public sealed record CameraModel
     /// <paramref name="info"/> rescaled for a depth image published at <paramref name="newWidth"/>×<paramref name="newHeight"/>
     /// (Isaac ResizeNode does the same; depth_image_proc consumers do not rescale themselves). K and P are scaled the
     /// same way as <see cref="Scaled"/> (P[3]/P[7] by the width/height ratio); binning and ROI are folded in first and
-    /// then cleared, since the new image is a whole image of its own; D and R are kept.
+    /// then cleared, since the new image is a whole image of its own; D and R are kept. A ROI that leaves the principal
+    /// point outside the crop stays a valid camera (image_geometry projects through it), though
+    /// <see cref="FromCameraInfo"/> refuses such a whole image as implausible.
     /// </summary>
     public static CameraInfo ScaleCameraInfo(CameraInfo info, int newWidth, int newHeight)
     {

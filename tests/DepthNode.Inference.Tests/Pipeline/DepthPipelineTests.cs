@@ -144,8 +144,9 @@ public class DepthPipelineTests
         Assert.False(pipeline.ProcessImage(payload, null));
         Assert.Equal(1, pipeline.Diagnostics.Dropped(FrameDropReason.NoCameraInfo));
         var uncalibrated = StreetScene.CameraInfoAt(0) with { K = new double[9], P = new double[12] };
-        Assert.False(pipeline.ProcessImage(payload, uncalibrated));  // K[0] == 0: uncalibrated, no metric cloud possible
-        Assert.Equal(2, pipeline.Diagnostics.Dropped(FrameDropReason.NoCameraInfo));
+        Assert.False(pipeline.ProcessImage(payload, uncalibrated));  // all zeros: uncalibrated, no metric cloud possible
+        Assert.Equal(1, pipeline.Diagnostics.Dropped(FrameDropReason.NoCameraInfo));
+        Assert.Equal(1, pipeline.Diagnostics.Dropped(FrameDropReason.BadCameraInfo));
         Assert.True(pipeline.ProcessImage(payload, StreetScene.CameraInfoAt(0)));
     }
 
