@@ -236,7 +236,7 @@ public sealed class DepthPipeline : IDisposable
             EnsureCapacity(ref _metric, pixels);
             depth = _metric.AsSpan(0, pixels);
         }
-        _resampler.RunMetric(output.Values, output.Width, output.Height, depth, w, h, fit, kind);
+        _resampler.RunMetric(output.Values, output.Width, output.Height, depth, w, h, MetricMapping.For(fit, kind));
         var tEncode = Stopwatch.GetTimestamp();
         Diagnostics.Timings.Record(PipelineStage.Postprocess, tOut, tEncode);
         if (_options.PublishDepth && !publish32)
