@@ -95,7 +95,7 @@ public sealed class EvalCommand : ICommand, IHasValueOptions
         };
         var log = new TextLogSink(stderr);
         using var message = new CdrWriter(1 << 20);
-        var results = new List<(EvalFrame Frame, DepthErrors Errors, string Fit)>();
+        var results = new List<(EvalFrame Frame, DepthErrors Errors, string Fit, double Scale, double Shift)>();
         var skipped = new List<(EvalFrame Frame, string Why)>();
         foreach (var frame in data.Frames)
         {
@@ -121,7 +121,7 @@ public sealed class EvalCommand : ICommand, IHasValueOptions
                 }
             if (valid == 0)
             {
-                skipped.Add((frame, $"no ground-truth pixel in ({data.MinDepth}, {data.MaxDepth}) m"));
+                skipped.Add((frame, string.Create(CultureInfo.InvariantCulture, $"no ground-truth pixel in ({data.MinDepth}, {data.MaxDepth}) m")));
                 continue;
             }
 
@@ -146,6 +146,7 @@ public sealed class EvalCommand : ICommand, IHasValueOptions
             var processed = pipeline.ProcessImage(Serialize(message, bgr), CameraFor(cameraFile, w, h, source), sparseInput);
             var prediction = new float[n];
             string fitText;
+            double scale = double.NaN, shift = double.NaN;
             if (!processed)
             {
                 // A frame the node would drop publishes no depth: every pixel scores as the far cap, never skipped.
@@ -161,28 +162,30 @@ public sealed class EvalCommand : ICommand, IHasValueOptions
                     var disparity = card.Output.Kind == DepthOutputKind.RelativeDisparity;
                     for (var i = 0; i < n; i++) prediction[i] = disparity ? 1f / depth[i] : depth[i];
                     var (s, t) = GroundTruthAligner.Align(prediction, card.Output.Kind, gt, mask, alignment, data.MinDepth, data.MaxDepth);
+                    (scale, shift) = (s, t);
                     fitText = alignment == GroundTruthAlignment.None ? "" : string.Create(CultureInfo.InvariantCulture, $"scale={s:G6} shift={t:G6}");
                 }
                 else
                 {
                     for (var i = 0; i < n; i++) prediction[i] = float.IsNaN(depth[i]) ? data.MaxDepth : Math.Clamp(depth[i], data.MinDepth, data.MaxDepth);
                     fitText = pipeline.LastFit.ToString();
+                    (scale, shift) = (pipeline.LastFit.Scale, pipeline.LastFit.Shift);
                 }
             }
-            results.Add((frame, DepthErrors.Compute(prediction, gt, mask), fitText));
+            results.Add((frame, DepthErrors.Compute(prediction, gt, mask), fitText, scale, shift));
         }
         if (results.Count == 0)
             throw new CliException($"--data {data.Folder}: no frame could be scored ({string.Join("; ", skipped.Select(x => $"{x.Frame.Name}: {x.Why}"))})");
 
         var alignmentName = source ?? (alignment switch { GroundTruthAlignment.None => "none", GroundTruthAlignment.Scale => "scale", _ => "scale_shift" });
         var mean = (AbsRel: results.Average(r => r.Errors.AbsRel), Delta1: results.Average(r => r.Errors.Delta1), Rmse: results.Average(r => r.Errors.Rmse));
-        if (json) WriteJson(stdout, card.Name, data.Layout, alignmentName, results.Select(r => (r.Frame.Name, r.Errors)).ToList(),
+        if (json) WriteJson(stdout, card.Name, data.Layout, alignmentName, results.Select(r => (r.Frame.Name, r.Errors, r.Scale, r.Shift)).ToList(),
             skipped.Select(x => (x.Frame.Name, x.Why)).ToList(), mean);
         else
         {
             stdout.WriteLine($"model {card.Name} ({card.Output.Kind}) on {data.Layout} {data.Folder}, alignment {alignmentName}, {model.Provider}");
             stdout.WriteLine($"{"frame",-16} {"abs_rel",8} {"delta1",8} {"rmse",8} {"valid",8}  fit");
-            foreach (var (f, e, fit) in results)
+            foreach (var (f, e, fit, _, _) in results)
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{f.Name,-16} {e.AbsRel,8:F4} {e.Delta1,8:F4} {e.Rmse,8:F4} {e.ValidPixels,8}  {fit}"));
             foreach (var (f, why) in skipped) stdout.WriteLine($"{f.Name,-16} not scored: {why}");
             var label = skipped.Count == 0 ? "mean (frames)" : $"mean ({results.Count} of {results.Count + skipped.Count})";
@@ -226,7 +229,7 @@ public sealed class EvalCommand : ICommand, IHasValueOptions
         return "unknown";
     }
 
-    private static void WriteJson(TextWriter stdout, string model, string dataset, string alignment, List<(string Name, DepthErrors Errors)> frames,
+    private static void WriteJson(TextWriter stdout, string model, string dataset, string alignment, List<(string Name, DepthErrors Errors, double Scale, double Shift)> frames,
         List<(string Name, string Why)> skipped, (double AbsRel, double Delta1, double Rmse) mean)
     {
         using var buffer = new MemoryStream();
@@ -237,7 +240,7 @@ public sealed class EvalCommand : ICommand, IHasValueOptions
             w.WriteString("dataset", dataset);
             w.WriteString("alignment", alignment);
             w.WriteStartArray("frames");
-            foreach (var (name, e) in frames)
+            foreach (var (name, e, scale, shift) in frames)
             {
                 w.WriteStartObject();
                 w.WriteString("name", name);
@@ -245,6 +248,10 @@ public sealed class EvalCommand : ICommand, IHasValueOptions
                 Number(w, "delta1", e.Delta1);
                 Number(w, "rmse", e.Rmse);
                 w.WriteNumber("valid_pixels", e.ValidPixels);
+                // The mapping applied to the network output: the metric fit, or the ground-truth alignment (in
+                // disparity space for scale_shift); null for a dropped frame.
+                Number(w, "scale", scale);
+                Number(w, "shift", shift);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
