@@ -24,7 +24,8 @@ public class DepthPipelineTests
         Assert.Equal(header, depth.Header);                     // REP: outputs carry the source header unchanged
         Assert.Equal(("32FC1", 1242u, 375u, 1242u * 4), (depth.Encoding, depth.Width, depth.Height, depth.Step));
         var metres = MemoryMarshal.Cast<byte, float>(depth.Data.Span);
-        Assert.True(metres.ToArray().Count(float.IsFinite) > metres.Length / 2);
+        // FastDepth's output is positive everywhere and the ground plane's scale positive: every pixel has a depth.
+        Assert.All(metres.ToArray(), z => Assert.True(float.IsFinite(z) && z > 0, $"depth {z}"));
 
         var info = RosMessage.Deserialize<CameraInfo>(o.CameraInfo.WrittenMemory.ToArray());
         Assert.Equal(header, info.Header);
@@ -48,7 +49,15 @@ public class DepthPipelineTests
 
         var meta = RosMessage.Deserialize<DepthMetadata>(o.Metadata.WrittenMemory.ToArray());
         Assert.Equal(("fastdepth_7", "ground_plane"), (meta.Model, meta.MetricSource));
-        Assert.Equal(pipeline.LastFit.Scale, meta.Scale, 1e-5);
+        // The scale the metadata reports is the one the depth was made with: against the same frame through a pipeline
+        // that publishes the network's own metres (metric_source model), every pixel is that multiple of it.
+        using var plain = PipelineFixture.Pipeline(model, new DepthNodeOptions { MetricSource = MetricSource.Model });
+        Assert.True(plain.ProcessImage(payload, StreetScene.CameraInfoAt(3)));
+        var networkMetres = MemoryMarshal.Cast<byte, float>(RosMessage.Deserialize<Image>(plain.Outputs.Depth.WrittenMemory.ToArray()).Data.Span).ToArray();
+        Assert.True(meta.Scale > 0);
+        Assert.Equal(0f, meta.Shift);
+        var m = metres.ToArray();
+        for (var i = 0; i < m.Length; i += 37) Assert.Equal(meta.Scale * networkMetres[i], m[i], m[i] * 1e-5f);
         Assert.Equal(1, pipeline.Diagnostics.Processed);
     }
 
@@ -64,7 +73,8 @@ public class DepthPipelineTests
         var metres = MemoryMarshal.Cast<byte, float>(RosMessage.Deserialize<Image>(pipeline.Outputs.Depth.WrittenMemory.ToArray()).Data.Span).ToArray();
         var road = Enumerable.Range(300, 60).SelectMany(v => Enumerable.Range(500, 240).Select(u => v * 1242 + u)).ToArray();
         var ratio = road.Select(i => metres[i] / truth[i]).Order().ToArray()[road.Length / 2];
-        Assert.InRange(ratio, 0.7, 1.4);
+        // Measured 1.050: the indoor network's road is not quite a plane, so the robust fit lands 5 % off.
+        Assert.True(Math.Abs(ratio - 1) < 0.07, $"road depth / true depth = {ratio}");
     }
 
     [Fact]
