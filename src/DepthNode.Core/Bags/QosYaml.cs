@@ -8,7 +8,7 @@ namespace DepthNode.Bags;
 /// QoS profile lists: v≤8 stores YAML text with integer rmw enums; v9 a YAML list with enum names. Conversion keeps
 /// every field and maps the enums (rmw_qos_*_policy_e values).
 /// </summary>
-internal static class QosYaml
+public static class QosYaml
 {
     private static readonly Dictionary<string, string[]> EnumNames = new(StringComparer.Ordinal)
     {

@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using DepthNode.Camera;
-using DepthNode.Core.Tests.Synthetic;
 using DepthNode.Messages;
 using DepthNode.PointClouds;
 using DepthNode.Synthetic;

@@ -1,6 +1,6 @@
 using DepthNode.CommandLine;
 
-namespace DepthNode.Core.Tests.CommandLine;
+namespace DepthNode.Tools.Tests.CommandLine;
 
 public sealed class StagedOutputTests : IDisposable
 {

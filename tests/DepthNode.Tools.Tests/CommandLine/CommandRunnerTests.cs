@@ -1,7 +1,7 @@
 using DepthNode.CommandLine;
 using DepthNode.Inference;
 
-namespace DepthNode.Core.Tests.CommandLine;
+namespace DepthNode.Tools.Tests.CommandLine;
 
 public class CommandRunnerTests
 {
