@@ -16,12 +16,14 @@ namespace DepthNode.CommandLine;
 public sealed class StagedOutput : IDisposable
 {
     private readonly string _stagingFolder;
+    private readonly bool _force;
     private bool _done;
 
-    private StagedOutput(string finalPath, string stagingFolder)
+    private StagedOutput(string finalPath, string stagingFolder, bool force)
     {
         FinalPath = finalPath;
         _stagingFolder = stagingFolder;
+        _force = force;
         // Same file or folder name as the final output: a bag folder names its storage file after itself.
         Path = System.IO.Path.Combine(stagingFolder, System.IO.Path.GetFileName(finalPath));
     }
@@ -55,7 +57,7 @@ public sealed class StagedOutput : IDisposable
         Directory.CreateDirectory(parent);
         var staging = System.IO.Path.Combine(parent, $".{System.IO.Path.GetFileName(final)}.partial-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
         Directory.CreateDirectory(staging);
-        return new StagedOutput(final, staging);
+        return new StagedOutput(final, staging, force);
     }
 
     private static void CheckReplaceable(string output, string final, bool force)
@@ -77,6 +79,9 @@ public sealed class StagedOutput : IDisposable
         if (_done) throw new InvalidOperationException("the output was already committed or discarded");
         if (!File.Exists(Path) && !Directory.Exists(Path))
             throw new InvalidOperationException($"nothing was written to {Path}");
+        // Something may have appeared at the final path while the command ran: without --force it is not ours to replace.
+        if (!_force && (File.Exists(FinalPath) || (Directory.Exists(FinalPath) && Directory.EnumerateFileSystemEntries(FinalPath).Any())))
+            throw new CliException($"output {FinalPath} appeared while it was being written (use --force to replace it)");
         var old = System.IO.Path.Combine(_stagingFolder, ".replaced");
         var replaced = Move(FinalPath, old);
         try

@@ -51,6 +51,20 @@ public sealed class StagedOutputTests : IDisposable
     }
 
     [Fact]
+    public void Commit_OutputThatAppearedMeanwhileWithoutForce_KeptAndNothingLeft()
+    {
+        using (var staged = StagedOutput.Begin(P("out.mcap"), force: false))
+        {
+            File.WriteAllText(staged.Path, "new");
+            File.WriteAllText(P("out.mcap"), "someone else's");
+            var e = Assert.Throws<CliException>(staged.Commit);
+            Assert.Contains("appeared while it was being written", e.Message);
+        }
+        Assert.Equal("someone else's", File.ReadAllText(P("out.mcap")));
+        Assert.Equal([P("out.mcap")], Directory.GetFileSystemEntries(_dir));
+    }
+
+    [Fact]
     public void Begin_ExistingOutputWithoutForce_Refused()
     {
         var bag = EarlierBag();
