@@ -42,6 +42,15 @@ public sealed class BagDepthRunner(DepthNodeOptions options, DepthPipeline pipel
     {
         static bool Is(TopicSummary t, string type) => t.Topic.Type == type || t.Topic.Type == type.Replace("/msg/", "/", StringComparison.Ordinal);
         var topics = info.Topics;
+        // The names the node would use (relative ones under the root namespace).
+        var names = NodeConfiguration.ForOptions(options);
+        options = options with
+        {
+            ImageTopic = names.ResolveName(options.ImageTopic),
+            CompressedImageTopic = names.ResolveName(options.CompressedImageTopic),
+            CameraInfoTopic = names.ResolveName(options.CameraInfoTopic),
+            SparseDepthTopic = names.ResolveName(options.SparseDepthTopic),
+        };
         string? image = null;
         var compressed = false;
         if (topics.Any(t => t.Topic.Name == options.ImageTopic)) image = options.ImageTopic;
@@ -142,12 +151,8 @@ public sealed class BagDepthRunner(DepthNodeOptions options, DepthPipeline pipel
     {
         if (CopyInputs)
             foreach (var t in input.Info.Topics) output.AddTopic(t.Topic);
-        void Add(string name, string type) => output.AddTopic(new TopicInfo(name, type, "cdr", OutputQos, "", MessageDefinitions.Get(type)));
-        if (options.PublishDepth) Add(options.DepthTopic, Image.RosTypeName);
-        Add(options.DepthCameraInfoTopic, CameraInfo.RosTypeName);
-        if (options.PublishCloud) Add(options.CloudTopic, PointCloud2.RosTypeName);
-        if (options.PublishColorized) Add(options.ColorizedTopic, Image.RosTypeName);
-        Add(options.MetadataTopic, DepthMetadata.RosTypeName);
-        if (!CopyInputs || !input.Info.Topics.Any(t => t.Topic.Name == "/diagnostics")) Add("/diagnostics", DiagnosticArray.RosTypeName);
+        foreach (var t in NodeConfiguration.ForOptions(options).Topics.Where(t => t.IsPublisher))
+            if (!CopyInputs || !input.Info.Topics.Any(i => i.Topic.Name == t.Name))
+                output.AddTopic(new TopicInfo(t.Name, t.MessageType, "cdr", OutputQos, "", MessageDefinitions.Get(t.MessageType)));
     }
 }
