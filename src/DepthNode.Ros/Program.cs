@@ -1,94 +1,95 @@
 #nullable enable
 using System;
-using System.Globalization;
-using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
 using System.Threading;
-using DepthNode.Depth;
 using DepthNode.Inference;
 using DepthNode.Messages;
 using DepthNode.NodeLogic;
+using DepthNode.Parameters;
 using ROS2;
 
 namespace DepthNode.Ros;
 
 /// <summary>
-/// The depth node on ROS 2: rcldotnet owns the node, its publishers, the executor and the diagnostics timer; the shim
-/// moves every message serialized; <see cref="DepthNodeRuntime"/> does everything else and is tested without ROS.
+/// The depth node on ROS 2. rcldotnet owns the node, the publishers, the executor and the timers; the shim moves every
+/// message serialized; <see cref="DepthNodeRuntime"/> does everything else and is tested without ROS
+/// (src/DepthNode.Core/NodeLogic/README.md is the contract followed here).
 /// </summary>
 internal static class Program
 {
     public static int Main(string[] args)
     {
-        var console = new TextLogSink(Console.Error);
-        DepthNodeOptions options;
-        try { options = NodeArguments.LoadOptions(args, console); }
-        catch (InvalidDataException e)
+        NodeConfiguration config;
+        try { config = NodeConfiguration.FromArguments(Environment.GetCommandLineArgs()); }
+        catch (ParameterException e)
         {
-            console.Write(LogLevel.Error, e.Message);
-            return 2;
+            foreach (var line in e.Lines) Console.Error.WriteLine("[ERROR] " + line);
+            return 1;
         }
-        var log = new ThrottledLog(console, TimeSpan.FromSeconds(options.LogThrottleS));
+        var log = new ConsoleLog(config.LogLevel);
+        var throttled = new ThrottledLog(log, TimeSpan.FromSeconds(config.Options.LogThrottleS));
 
-        RCLdotnet.Init(); // hands argv to rcl_init: --ros-args remaps, __node and __ns apply to everything below
-        var node = RCLdotnet.CreateNode("depth_node");
-        using var model = DepthModelFactory.Open(options, line => console.Write(LogLevel.Info, line));
-        var diagnostics = new NodeDiagnostics(node.Name, new StageTimings(4096));
-        using var pipeline = new DepthPipeline(options, model, diagnostics, console);
+        RCLdotnet.Init(); // hands argv to rcl_init as well, so rcl sees the same remaps the configuration applied
+        var node = RCLdotnet.CreateNode(config.NodeName, config.Namespace);
+        using var model = DepthModelFactory.Open(config.Options, line => log.Write(LogLevel.Info, line));
+        using var pipeline = new DepthPipeline(config.Options, model, new NodeDiagnostics(config.NodeName, new StageTimings(4096)), log);
         using var nodeHandle = RclHandle.Of(node);
 
-        var outputs = new SerializedOutputs(log);
-        var output = QosProfile.DefaultProfile.WithKeepLast(5).WithReliable().WithVolatile();
-        var resolved = new[]
+        var outputs = new SerializedOutputs(throttled);
+        var inputs = new SerializedInputs(nodeHandle.Pointer, throttled);
+        DepthNodeRuntime? runtime = null; // the input handlers are wired before the runtime exists; nothing is taken before Start
+        foreach (var topic in config.Topics)
         {
-            outputs.Add<sensor_msgs.msg.Image>(node, options.DepthTopic, output),
-            outputs.Add<sensor_msgs.msg.CameraInfo>(node, options.DepthCameraInfoTopic, output),
-            outputs.Add<sensor_msgs.msg.PointCloud2>(node, options.CloudTopic, output),
-            outputs.Add<sensor_msgs.msg.Image>(node, options.ColorizedTopic, output),
-            outputs.Add<depth_node.msg.DepthMetadata>(node, options.MetadataTopic, output),
-            outputs.Add<diagnostic_msgs.msg.DiagnosticArray>(node, "/diagnostics", QosProfile.DefaultProfile.WithKeepLast(10)),
-        }.ToList();
+            var rclName = topic.IsPublisher
+                ? outputs.Add(node, topic)
+                : inputs.Add(topic.Name, MessageTypes.TypeSupport(topic.MessageType), RmwQos.From(topic.Qos), topic.Role switch
+                {
+                    NodeTopic.Image when topic.MessageType == CompressedImage.RosTypeName => (cdr, t) => runtime!.OnImage(cdr, compressed: true, t),
+                    NodeTopic.Image => (cdr, t) => runtime!.OnImage(cdr, compressed: false, t),
+                    NodeTopic.CameraInfo => (cdr, _) => runtime!.OnCameraInfo(cdr),
+                    NodeTopic.SparseDepth => (cdr, _) => runtime!.OnSparseDepth(cdr),
+                    _ => throw new InvalidOperationException($"no input handler for {topic.Role}"),
+                });
+            // The core resolved every name as rcl does; a difference would mean the two disagree about remapping.
+            if (rclName != topic.Name) log.Write(LogLevel.Warn, $"{topic.Role}: rcl resolved '{topic.Name}' to '{rclName}'");
+        }
+        runtime = new DepthNodeRuntime(config, pipeline, outputs, log); // logs every topic with its QoS once
+        log.Write(LogLevel.Info, $"{node.FullyQualifiedName}: {model.Card.Name} on {model.Provider}");
 
-        var runtime = new DepthNodeRuntime(options, pipeline, outputs, console);
-        var inputs = new SerializedInputs(nodeHandle.Pointer, log);
-        var compressed = options.ImageTransport == ImageTransport.Compressed;
-        resolved.Add(compressed
-            ? inputs.Add(options.CompressedImageTopic, sensor_msgs.msg.CompressedImage.__GetTypeSupport(), RmwQos.SensorData,
-                (cdr, t) => runtime.OnImage(cdr, compressed: true, t))
-            : inputs.Add(options.ImageTopic, sensor_msgs.msg.Image.__GetTypeSupport(), RmwQos.SensorData,
-                (cdr, t) => runtime.OnImage(cdr, compressed: false, t)));
-        resolved.Add(inputs.Add(options.CameraInfoTopic, sensor_msgs.msg.CameraInfo.__GetTypeSupport(), RmwQos.SensorData,
-            (cdr, _) => runtime.OnCameraInfo(cdr)));
-        if (options.MetricSource == MetricSource.SparseDepth)
-            resolved.Add(inputs.Add(options.SparseDepthTopic, sensor_msgs.msg.Image.__GetTypeSupport(), RmwQos.SensorData,
-                (cdr, _) => runtime.OnSparseDepth(cdr)));
-        console.Write(LogLevel.Info, $"{node.FullyQualifiedName}: {model.Card.Name} on {model.Provider}; topics {string.Join(", ", resolved)}");
-
-        var timer = node.CreateTimer(TimeSpan.FromSeconds(options.DiagnosticsPeriodS), _ =>
+        // Lazy outputs: rviz appearing on /depth/points turns the cloud on within a quarter second.
+        var lazy = node.CreateTimer(TimeSpan.FromMilliseconds(250), _ =>
+        {
+            foreach (var topic in config.Topics.Where(t => t.IsPublisher))
+                if (outputs.SubscriberCount(topic.Name) is var n and >= 0) runtime.SetSubscriberCount(topic.Role, n);
+        });
+        var diagnostics = node.CreateTimer(TimeSpan.FromSeconds(config.Options.DiagnosticsPeriodS), _ =>
             runtime.PublishDiagnostics(Now(node)));
 
         using var stop = new ManualResetEventSlim();
         void Stop(PosixSignalContext c)
         {
-            c.Cancel = true; // shut down below, in order, instead of the runtime's default exit
+            c.Cancel = true; // shut down below, in order, instead of the runtime's immediate exit
             stop.Set();
         }
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop); // docker stop, launch's escalation
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop); // docker stop; launch escalates to it
 
         inputs.Start();
         while (!stop.IsSet && RCLdotnet.Ok()) RCLdotnet.SpinOnce(node, 100);
 
-        // Order matters: no more input, then the frame in flight, then the publishers, then rcl.
+        // No more input, then the frame in flight, then the counters, then the publishers and rcl.
         inputs.Dispose();
-        runtime.Drain(TimeSpan.FromSeconds(5));
+        lazy.Cancel();
+        diagnostics.Cancel();
+        runtime.Flush();
+        if (!runtime.Drain(TimeSpan.FromSeconds(5))) log.Write(LogLevel.Warn, "the frame in flight did not finish within 5 s");
+        var final = runtime.Diagnostics.Report(TimeSpan.FromTicks(Now(node).TotalNanoseconds / 100));
+        log.Write(LogLevel.Info, "shutting down: " + string.Join(", ", final.Values
+            .Where(v => v.Key.StartsWith("frames_", StringComparison.Ordinal) || v.Key.StartsWith("dropped_", StringComparison.Ordinal)
+                || v.Key.StartsWith("latency_", StringComparison.Ordinal))
+            .Select(v => $"{v.Key} {v.Value}")));
         runtime.Dispose();
-        timer.Cancel();
-        var final = diagnostics.Report(TimeSpan.FromTicks(Now(node).TotalNanoseconds / 100));
-        console.Write(LogLevel.Info, "shutting down: " + string.Join(", ",
-            final.Values.Where(v => v.Key.StartsWith("frames_", StringComparison.Ordinal) || v.Key.StartsWith("dropped_", StringComparison.Ordinal))
-                .Select(v => $"{v.Key} {v.Value}")));
         outputs.Dispose();
         RCLdotnet.Shutdown();
         return 0;
@@ -98,5 +99,14 @@ internal static class Program
     {
         var t = node.Clock.Now();
         return new RosTime(t.Sec, t.Nanosec);
+    }
+
+    /// <summary>rcldotnet has no logging API: lines go to stderr (ros2 launch shows them) above the --log-level.</summary>
+    private sealed class ConsoleLog(LogLevel minimum) : ILogSink
+    {
+        public void Write(LogLevel level, string message)
+        {
+            if (level >= minimum) Console.Error.WriteLine($"[{level.ToString().ToUpperInvariant()}] [depth_node] {message}");
+        }
     }
 }

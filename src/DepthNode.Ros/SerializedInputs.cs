@@ -115,9 +115,14 @@ internal sealed unsafe class SerializedInputs : IDisposable
     }
 }
 
-/// <summary>QoS in rmw's enum values (the shim copies them into rmw_qos_profile_t).</summary>
+/// <summary>QoS in rmw's enum values (rmw/types.h), which the shim copies into rmw_qos_profile_t.</summary>
 internal readonly record struct RmwQos(int History, int Depth, int Reliability, int Durability)
 {
-    /// <summary>rmw_qos_profile_sensor_data: keep last 5, best effort, volatile (REP 2003 for sensor inputs).</summary>
-    public static RmwQos SensorData => new(1, 5, 2, 2);
+    private const int KeepLast = 1, KeepAll = 2, Reliable = 1, BestEffort = 2, TransientLocal = 1, Volatile = 2;
+
+    public static RmwQos From(RosGraph.QosProfile q) => new(
+        q.History == RosGraph.QosHistory.KeepAll ? KeepAll : KeepLast,
+        q.Depth,
+        q.Reliability == RosGraph.QosReliability.Reliable ? Reliable : BestEffort,
+        q.Durability == RosGraph.QosDurability.TransientLocal ? TransientLocal : Volatile);
 }

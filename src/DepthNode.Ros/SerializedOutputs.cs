@@ -18,12 +18,13 @@ internal sealed unsafe class SerializedOutputs : IDepthOutputSink, IDisposable
 
     public SerializedOutputs(ThrottledLog log) => _log = log;
 
-    /// <summary>Creates the publisher for one runtime topic; returns the name rcl resolved (namespace, remaps).</summary>
-    public string Add<T>(Node node, string topic, QosProfile qos) where T : IRosMessage
+    /// <summary>Creates the publisher of one output under its resolved name (the name the runtime publishes on);
+    /// returns the name rcl resolved it to.</summary>
+    public string Add(Node node, ResolvedTopic topic)
     {
-        var publisher = node.CreatePublisher<T>(topic, qos);
+        var publisher = MessageTypes.CreatePublisher(node, topic.MessageType, topic.Name, MessageTypes.ToRcldotnet(topic.Qos));
         var output = new Output(publisher, RclHandle.Of(publisher));
-        _outputs.Add(topic, output);
+        _outputs.Add(topic.Name, output);
         return RclShim.Text(RclShim.dn_publisher_topic_name(output.Handle.Pointer));
     }
 
