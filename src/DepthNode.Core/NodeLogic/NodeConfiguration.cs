@@ -135,6 +135,7 @@ public sealed class NodeConfiguration
         var used = new HashSet<ParameterAssignment>();
         void Add(NodeTopic role, string name, string type, bool publisher)
         {
+            if (RosName.ValidateTopic(name) is not null) return; // the parameter's own line already says why
             var resolved = resolver.Resolve(name);
             if (RosName.ValidateTopic(resolved) is { } why)
             {

@@ -91,11 +91,12 @@ public sealed class ParameterDeclaration
         get
         {
             var (min, max) = (_attribute.Min, _attribute.Max);
+            string N(double v) => Type == ParameterType.Integer ? v.ToString("0", CultureInfo.InvariantCulture) : F(v);
             return (double.IsNaN(min), double.IsNaN(max)) switch
             {
-                (false, false) => $"in {(_attribute.MinExclusive ? "(" : "[")}{F(min)}, {F(max)}]",
-                (false, true) => $"{(_attribute.MinExclusive ? ">" : ">=")} {F(min)}",
-                (true, false) => $"<= {F(max)}",
+                (false, false) => $"in {(_attribute.MinExclusive ? "(" : "[")}{N(min)}, {N(max)}]",
+                (false, true) => $"{(_attribute.MinExclusive ? ">" : ">=")} {N(min)}",
+                (true, false) => $"<= {N(max)}",
                 _ => "",
             };
         }
@@ -115,7 +116,7 @@ public sealed class ParameterDeclaration
             case ParameterType.Integer when value.Kind == ParameterValueKind.Integer:
                 var l = value.AsInteger();
                 if (_property.PropertyType == typeof(int) && (l < int.MinValue || l > int.MaxValue)) { problem = $"must be {Requirement}; it does not fit 32 bits"; return false; }
-                result = _property.PropertyType == typeof(int) ? (int)l : l;
+                result = _property.PropertyType == typeof(int) ? (object)(int)l : l;
                 return true;
             case ParameterType.Double when value.Kind is ParameterValueKind.Double or ParameterValueKind.Integer:
                 result = value.AsDouble();

@@ -46,6 +46,11 @@ public static class ParamsFile
         {
             throw new ParameterException($"{path}:{e.Start.Line}:{e.Start.Column}: not valid YAML: {FirstLine(e.Message)}");
         }
+        catch (InvalidOperationException)
+        {
+            var (position, why) = FindError(text);
+            throw new ParameterException($"{path}:{position}: not valid YAML: {why}");
+        }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
             throw new ParameterException($"{path}: not a ROS 2 params file (expected 'depth_node:' then 'ros__parameters:' with the parameters under it)");
         var sections = new List<ParamsFileSection>();
@@ -129,6 +134,22 @@ public static class ParamsFile
         : throw new ParameterException($"{At(path, key)}: keys must be plain names");
 
     private static string At(string path, YamlNode node) => $"{path}:{node.Start.Line}:{node.Start.Column}";
+
+    /// <summary>Where the event parser stops on broken YAML and why. YamlDotNet's scanner throws a bare
+    /// InvalidOperationException on some input (an unclosed '[' followed by more lines); then the last event it read
+    /// is the nearest position known.</summary>
+    private static (string Position, string Why) FindError(string text)
+    {
+        var parser = new Parser(new StringReader(text));
+        var last = Mark.Empty;
+        try
+        {
+            while (parser.MoveNext()) if (parser.Current is { } e) last = e.End;
+        }
+        catch (YamlException e) { return ($"{e.Start.Line}:{e.Start.Column}", FirstLine(e.Message)); }
+        catch (InvalidOperationException) { }
+        return ($"{last.Line}:{last.Column}", "after this point: an unclosed '[', '{' or quote, or a line that does not fit the structure");
+    }
 
     private static string FirstLine(string message)
     {
