@@ -27,6 +27,17 @@ internal static class Program
             foreach (var line in e.Lines) Console.Error.WriteLine("[ERROR] " + line);
             return 1;
         }
+        try { return Run(config); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A missing model, an unreachable rcl handle, a topic rcl refuses: one line, non-zero exit.
+            Console.Error.WriteLine($"[FATAL] [depth_node] {e.GetType().Name}: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static int Run(NodeConfiguration config)
+    {
         var log = new ConsoleLog(config.LogLevel);
         var throttled = new ThrottledLog(log, TimeSpan.FromSeconds(config.Options.LogThrottleS));
 
@@ -58,9 +69,10 @@ internal static class Program
         log.Write(LogLevel.Info, $"{node.FullyQualifiedName}: {model.Card.Name} on {model.Provider}");
 
         // Lazy outputs: rviz appearing on /depth/points turns the cloud on within a quarter second.
+        var published = config.Topics.Where(t => t.IsPublisher).ToArray();
         var lazy = node.CreateTimer(TimeSpan.FromMilliseconds(250), _ =>
         {
-            foreach (var topic in config.Topics.Where(t => t.IsPublisher))
+            foreach (var topic in published)
                 if (outputs.SubscriberCount(topic.Name) is var n and >= 0) runtime.SetSubscriberCount(topic.Role, n);
         });
         var diagnostics = node.CreateTimer(TimeSpan.FromSeconds(config.Options.DiagnosticsPeriodS), _ =>
