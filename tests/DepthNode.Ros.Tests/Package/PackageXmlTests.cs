@@ -24,6 +24,8 @@ public class PackageXmlTests
         Assert.Equal("package", root.Name.LocalName);
         Assert.Equal("3", root.Attribute("format")?.Value);
         Assert.Equal("depth_node", root.Element("name")?.Value);
+        // colcon and ament_package() need the CMake project to carry the package's name.
+        Assert.Equal("depth_node", Assert.Single(PackageFiles.CMakeCalls(PackageFiles.Read("CMakeLists.txt"), "project"))[0]);
         Assert.Equal("ament_cmake", root.Element("export")?.Element("build_type")?.Value);
         // rosidl_generate_interfaces requires the package to join this group.
         Assert.Equal("rosidl_interface_packages", root.Element("member_of_group")?.Value);
