@@ -1,7 +1,9 @@
 // MockRos: the part of rcldotnet's public API (namespace ROS2, ros2-dotnet/ros2_dotnet@e37645f) that
 // src/DepthNode.Ros calls, with the same signatures, so the adapter compiles here with warnings as errors. Nothing
-// in it runs ROS: every member that would reach rcl throws. The internal Handle properties have the shape rcldotnet
-// gives them (an internal SafeHandle over the rcl struct), which RclHandle reads by reflection.
+// in it runs ROS: members that would reach rcl throw, except CreatePublisher and QosProfile, which MockShim's tests
+// need: a publisher's "rcl_publisher_t" is native memory holding its topic name (what mock_shim.c expects). The
+// internal Handle properties have the shape rcldotnet gives them (an internal SafeHandle over the rcl struct), which
+// RclHandle reads by reflection.
 #pragma warning disable CA1822, IDE0060 // signatures mirror rcldotnet's
 using System.Runtime.InteropServices;
 
@@ -36,7 +38,8 @@ public sealed class Node
     public string Namespace => throw RCLdotnet.NotRos();
     public string FullyQualifiedName => throw RCLdotnet.NotRos();
     public Clock Clock => throw RCLdotnet.NotRos();
-    public Publisher<T> CreatePublisher<T>(string topic, QosProfile? qosProfile = null) where T : IRosMessage => throw RCLdotnet.NotRos();
+    public Publisher<T> CreatePublisher<T>(string topic, QosProfile? qosProfile = null) where T : IRosMessage =>
+        new(Marshal.StringToHGlobalAnsi(topic)); // never freed: a handful per test run
     public Timer CreateTimer(TimeSpan period, Action<TimeSpan> callback) => throw RCLdotnet.NotRos();
 }
 
@@ -62,13 +65,14 @@ public sealed class Clock
     public builtin_interfaces.msg.Time Now() => throw RCLdotnet.NotRos();
 }
 
-public sealed class QosProfile
+/// <summary>Immutable, like rcldotnet's; only the four policies the adapter sets.</summary>
+public sealed record QosProfile(bool KeepAll = false, int Depth = 10, bool BestEffort = false, bool TransientLocal = false)
 {
-    public static QosProfile DefaultProfile => throw RCLdotnet.NotRos();
-    public QosProfile WithKeepLast(int depth) => throw RCLdotnet.NotRos();
-    public QosProfile WithKeepAll() => throw RCLdotnet.NotRos();
-    public QosProfile WithReliable() => throw RCLdotnet.NotRos();
-    public QosProfile WithBestEffort() => throw RCLdotnet.NotRos();
-    public QosProfile WithTransientLocal() => throw RCLdotnet.NotRos();
-    public QosProfile WithVolatile() => throw RCLdotnet.NotRos();
+    public static QosProfile DefaultProfile => new();
+    public QosProfile WithKeepLast(int depth) => this with { KeepAll = false, Depth = depth };
+    public QosProfile WithKeepAll() => this with { KeepAll = true };
+    public QosProfile WithReliable() => this with { BestEffort = false };
+    public QosProfile WithBestEffort() => this with { BestEffort = true };
+    public QosProfile WithTransientLocal() => this with { TransientLocal = true };
+    public QosProfile WithVolatile() => this with { TransientLocal = false };
 }
