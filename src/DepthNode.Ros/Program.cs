@@ -47,34 +47,13 @@ internal static class Program
         using var pipeline = new DepthPipeline(config.Options, model, new NodeDiagnostics(config.NodeName, new StageTimings(4096)), log);
         using var nodeHandle = RclHandle.Of(node);
 
-        var outputs = new SerializedOutputs(throttled);
-        var inputs = new SerializedInputs(nodeHandle.Pointer, throttled);
-        DepthNodeRuntime? runtime = null; // the input handlers are wired before the runtime exists; nothing is taken before Start
-        foreach (var topic in config.Topics)
-        {
-            var rclName = topic.IsPublisher
-                ? outputs.Add(node, topic)
-                : inputs.Add(topic.Name, MessageTypes.TypeSupport(topic.MessageType), RmwQos.From(topic.Qos), topic.Role switch
-                {
-                    NodeTopic.Image when topic.MessageType == CompressedImage.RosTypeName => (cdr, t) => runtime!.OnImage(cdr, compressed: true, t),
-                    NodeTopic.Image => (cdr, t) => runtime!.OnImage(cdr, compressed: false, t),
-                    NodeTopic.CameraInfo => (cdr, _) => runtime!.OnCameraInfo(cdr),
-                    NodeTopic.SparseDepth => (cdr, _) => runtime!.OnSparseDepth(cdr),
-                    _ => throw new InvalidOperationException($"no input handler for {topic.Role}"),
-                });
-            // The core resolved every name as rcl does; a difference would mean the two disagree about remapping.
-            if (rclName != topic.Name) log.Write(LogLevel.Warn, $"{topic.Role}: rcl resolved '{topic.Name}' to '{rclName}'");
-        }
-        runtime = new DepthNodeRuntime(config, pipeline, outputs, log); // logs every topic with its QoS once
+        var outputs = NodeWiring.Publishers(node, config, throttled, log);
+        var runtime = new DepthNodeRuntime(config, pipeline, outputs, log); // logs every topic with its QoS once
+        var inputs = NodeWiring.Subscriptions(nodeHandle.Pointer, config, runtime, throttled, log);
         log.Write(LogLevel.Info, $"{node.FullyQualifiedName}: {model.Card.Name} on {model.Provider}");
 
         // Lazy outputs: rviz appearing on /depth/points turns the cloud on within a quarter second.
-        var published = config.Topics.Where(t => t.IsPublisher).ToArray();
-        var lazy = node.CreateTimer(TimeSpan.FromMilliseconds(250), _ =>
-        {
-            foreach (var topic in published)
-                if (outputs.SubscriberCount(topic.Name) is var n and >= 0) runtime.SetSubscriberCount(topic.Role, n);
-        });
+        var lazy = node.CreateTimer(TimeSpan.FromMilliseconds(250), _ => NodeWiring.ReportSubscribers(config, outputs, runtime));
         var diagnostics = node.CreateTimer(TimeSpan.FromSeconds(config.Options.DiagnosticsPeriodS), _ =>
             runtime.PublishDiagnostics(Now(node)));
 

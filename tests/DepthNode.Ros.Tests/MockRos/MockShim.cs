@@ -32,6 +32,7 @@ internal static unsafe class MockShim
     [DllImport(Library)] private static extern int mock_deliver(byte* topic, byte* data, nuint length);
     [DllImport(Library)] private static extern int mock_subscription_qos(byte* topic, int* qos);
     [DllImport(Library)] public static extern int mock_live_subscriptions();
+    [DllImport(Library)] private static extern IntPtr mock_subscription_type(byte* topic);
     [DllImport(Library)] private static extern int mock_published(int index, out IntPtr publisher, out byte* data, out nuint length);
     [DllImport(Library)] public static extern int mock_published_count();
 
@@ -50,6 +51,13 @@ internal static unsafe class MockShim
         fixed (byte* n = name)
         fixed (int* q = qos)
             return mock_subscription_qos(n, q) == 1 ? qos : null;
+    }
+
+    /// <summary>The message type a live subscription on <paramref name="topic"/> was created for (null: none).</summary>
+    public static string? SubscriptionType(string topic)
+    {
+        var name = RclShim.Utf8z(topic);
+        fixed (byte* n = name) return Marshal.PtrToStringAnsi(mock_subscription_type(n));
     }
 
     /// <summary>Every message published so far on <paramref name="topic"/> (a MockRos publisher's memory is its name).</summary>

@@ -38,8 +38,14 @@ public sealed class Node
     public string Namespace => throw RCLdotnet.NotRos();
     public string FullyQualifiedName => throw RCLdotnet.NotRos();
     public Clock Clock => throw RCLdotnet.NotRos();
-    public Publisher<T> CreatePublisher<T>(string topic, QosProfile? qosProfile = null) where T : IRosMessage =>
-        new(Marshal.StringToHGlobalAnsi(topic)); // never freed: a handful per test run
+    /// <summary>The message class and QoS of every publisher created, by topic (for assertions).</summary>
+    internal static System.Collections.Concurrent.ConcurrentDictionary<string, (Type Type, QosProfile? Qos)> Created { get; } = new();
+
+    public Publisher<T> CreatePublisher<T>(string topic, QosProfile? qosProfile = null) where T : IRosMessage
+    {
+        Created[topic] = (typeof(T), qosProfile);
+        return new(Marshal.StringToHGlobalAnsi(topic)); // never freed: a handful per test run
+    }
     public Timer CreateTimer(TimeSpan period, Action<TimeSpan> callback) => throw RCLdotnet.NotRos();
 }
 

@@ -15,6 +15,7 @@
 struct dn_subscription
 {
   char topic[256];
+  const void * type_support;  // MockRos: memory holding the type's name
   int32_t qos[4];
   uint8_t * queue[MAX_QUEUED];
   size_t sizes[MAX_QUEUED];
@@ -34,10 +35,10 @@ int32_t dn_subscription_create(
   void * rcl_node, const void * type_support, const char * topic,
   int32_t history, int32_t depth, int32_t reliability, int32_t durability, dn_subscription ** out)
 {
-  (void)type_support;
   if (!rcl_node || !topic || !out || live_count == 64) return 11;  // RCL_RET_INVALID_ARGUMENT
   dn_subscription * s = calloc(1, sizeof(dn_subscription));
   strncpy(s->topic, topic, sizeof(s->topic) - 1);
+  s->type_support = type_support;
   s->qos[0] = history; s->qos[1] = depth; s->qos[2] = reliability; s->qos[3] = durability;
   pthread_mutex_lock(&lock);
   live[live_count++] = s;
@@ -155,6 +156,16 @@ int mock_subscription_qos(const char * topic, int32_t * qos)
     if (strcmp(live[i]->topic, topic) == 0) { memcpy(qos, live[i]->qos, sizeof(live[i]->qos)); found = 1; }
   pthread_mutex_unlock(&lock);
   return found;
+}
+
+// The type support a live subscription on `topic` was created with (NULL when there is none).
+const void * mock_subscription_type(const char * topic)
+{
+  const void * type = NULL;
+  pthread_mutex_lock(&lock);
+  for (int i = 0; i < live_count && !type; ++i) if (strcmp(live[i]->topic, topic) == 0) type = live[i]->type_support;
+  pthread_mutex_unlock(&lock);
+  return type;
 }
 
 int mock_live_subscriptions(void) { return live_count; }
