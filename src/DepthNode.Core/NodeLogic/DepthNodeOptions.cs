@@ -141,11 +141,12 @@ public sealed record DepthNodeOptions
     internal void Validate(IReadOnlyDictionary<string, ParameterValue>? sources, List<string> errors)
     {
         Table.Check(this, sources, errors);
+        var (min, max, scale) = (Table.Of(nameof(CloudMinRangeM)).Name, Table.Of(nameof(CloudMaxRangeM)).Name, Table.Of(nameof(FixedScale)).Name);
         string At(string name) => sources is not null && sources.TryGetValue(name, out var v) ? v.Source : "default";
         if (CloudMaxRangeM <= CloudMinRangeM)
-            errors.Add($"{At("cloud_max_range_m")}: parameter cloud_max_range_m = {CloudMaxRangeM} must be greater than cloud_min_range_m = {CloudMinRangeM}");
+            errors.Add($"{At(max)}: parameter {max} = {CloudMaxRangeM} must be greater than {min} = {CloudMinRangeM}");
         if (MetricSource == MetricSource.Fixed && FixedScale == 0)
-            errors.Add($"{At("fixed_scale")}: parameter fixed_scale = 0 must not be 0 with metric_source fixed");
+            errors.Add($"{At(scale)}: parameter {scale} = 0 must not be 0 with {Table.Of(nameof(MetricSource)).Name} fixed");
     }
 
     /// <summary>Loads a ROS 2 params file for a node named <c>depth_node</c> in the root namespace (<c>depthnode run

@@ -33,6 +33,8 @@ public sealed class ParameterDeclaration
     }
 
     public string Name { get; }
+    /// <summary>The options property it sets (for rules that span parameters: <c>Table.Of(nameof(X))</c>).</summary>
+    public string PropertyName => _property.Name;
     public ParameterType Type { get; }
     public object Default { get; }
     public string Description => _attribute.Description;

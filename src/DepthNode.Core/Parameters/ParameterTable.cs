@@ -28,6 +28,9 @@ public sealed class ParameterTable<T> where T : class, new()
 
     public ParameterDeclaration? Find(string name) => Declarations.FirstOrDefault(d => d.Name == name);
 
+    /// <summary>The declaration of a property (<c>nameof</c>), so that code never spells a parameter name again.</summary>
+    public ParameterDeclaration Of(string propertyName) => Declarations.First(d => d.PropertyName == propertyName);
+
     /// <summary>
     /// The defaults with every assignment applied in order (a later one wins, as in rcl). A value of the wrong type or
     /// an unknown name adds one line to <paramref name="errors"/> and leaves the parameter as it was. Returns where
