@@ -92,12 +92,8 @@ public sealed class BagDepthRunner(DepthNodeOptions options, DepthPipeline pipel
     {
         if (CopyInputs)
             foreach (var t in input.Info.Topics) output.AddTopic(t.Topic);
-        void Add(string name, string type) => output.AddTopic(new TopicInfo(name, type, "cdr", OutputQos, "", MessageDefinitions.Get(type)));
-        if (options.PublishDepth) Add(options.DepthTopic, Image.RosTypeName);
-        Add(options.DepthCameraInfoTopic, CameraInfo.RosTypeName);
-        if (options.PublishCloud) Add(options.CloudTopic, PointCloud2.RosTypeName);
-        if (options.PublishColorized) Add(options.ColorizedTopic, Image.RosTypeName);
-        Add(options.MetadataTopic, DepthMetadata.RosTypeName);
-        if (!CopyInputs || !input.Info.Topics.Any(t => t.Topic.Name == "/diagnostics")) Add("/diagnostics", DiagnosticArray.RosTypeName);
+        foreach (var t in NodeConfiguration.ForOptions(options).Topics.Where(t => t.IsPublisher))
+            if (!CopyInputs || !input.Info.Topics.Any(i => i.Topic.Name == t.Name))
+                output.AddTopic(new TopicInfo(t.Name, t.MessageType, "cdr", OutputQos, "", MessageDefinitions.Get(t.MessageType)));
     }
 }

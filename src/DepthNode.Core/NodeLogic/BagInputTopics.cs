@@ -27,6 +27,15 @@ public sealed record BagInputTopics(string Image, bool Compressed, string Camera
     {
         named ??= new Named();
         var topics = info.Topics;
+        // The names the node would subscribe to (relative ones resolved under its namespace, remaps applied).
+        var names = NodeConfiguration.ForOptions(options);
+        options = options with
+        {
+            ImageTopic = names.ResolveName(options.ImageTopic),
+            CompressedImageTopic = names.ResolveName(options.CompressedImageTopic),
+            CameraInfoTopic = names.ResolveName(options.CameraInfoTopic),
+            SparseDepthTopic = names.ResolveName(options.SparseDepthTopic),
+        };
         TopicSummary? Find(string name) => topics.FirstOrDefault(t => t.Topic.Name == name);
         string ImageTopics()
         {

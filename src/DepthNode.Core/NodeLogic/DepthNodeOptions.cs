@@ -1,172 +1,155 @@
-using System.Globalization;
 using DepthNode.Camera;
 using DepthNode.Depth;
-using YamlDotNet.RepresentationModel;
+using DepthNode.Parameters;
+using DepthNode.RosGraph;
 
 namespace DepthNode.NodeLogic;
 
 public enum CameraInfoSyncMode { Exact, Approximate, CacheLatest }
 
+/// <summary>Which image topic the live node subscribes to (image_transport's <c>raw</c> / <c>compressed</c>).</summary>
+public enum ImageTransport { Raw, Compressed }
+
 /// <summary>
-/// Every parameter of the depth node, declared once with its default (depth_image_proc style). Loaded from a ROS 2
-/// params file (<c>depth_node: ros__parameters: {...}</c>); unknown keys are errors, not silently ignored, so a typo
-/// in a launch file is caught at start.
+/// Every parameter of the depth node, declared once: the property's snake_case name is the parameter's name, its
+/// initial value the default, its <see cref="ParameterAttribute"/> what is allowed and what it does (depth_image_proc
+/// declares typed, defaulted parameters in one place the same way). <see cref="ParameterTable{T}"/> reads these for the
+/// params file, <c>--ros-args -p</c>, validation and the README; <c>config/depth_node.yaml</c> lists them all.
+/// Topic names are as the user wrote them (relative ones resolve under the node's namespace): the names the node
+/// actually uses are in <see cref="NodeConfiguration"/>.
 /// </summary>
 public sealed record DepthNodeOptions
 {
+    private const string Inputs = "inputs", ModelGroup = "model", Metric = "metric scale", Outputs = "outputs", Qos = "quality of service", Operation = "operation";
+
+    public static ParameterTable<DepthNodeOptions> Table => ParameterTable<DepthNodeOptions>.Instance;
+
     // Inputs
-    public string ImageTopic { get; init; } = "/camera/image_raw";
-    /// <summary>Topic of sensor_msgs/CompressedImage; used when the bag or camera publishes compressed frames.</summary>
-    public string CompressedImageTopic { get; init; } = "/camera/image_raw/compressed";
-    public string CameraInfoTopic { get; init; } = "/camera/camera_info";
+    [Parameter("sensor_msgs/Image topic (image_transport raw)", Group = Inputs, Rule = ParameterRule.TopicName)]
+    public string ImageTopic { get; init; } = "camera/image_raw";
+    [Parameter("sensor_msgs/CompressedImage topic, jpeg or png (image_transport compressed)", Group = Inputs, Rule = ParameterRule.TopicName)]
+    public string CompressedImageTopic { get; init; } = "camera/image_raw/compressed";
+    [Parameter("which of the two image topics the node subscribes to", Group = Inputs)]
+    public ImageTransport ImageTransport { get; init; } = ImageTransport.Raw;
+    [Parameter("sensor_msgs/CameraInfo topic", Group = Inputs, Rule = ParameterRule.TopicName)]
+    public string CameraInfoTopic { get; init; } = "camera/camera_info";
+    [Parameter("how an image is paired with its CameraInfo: identical stamps, nearest within sync_slop_ms, or the newest (intrinsics are static)", Group = Inputs)]
     public CameraInfoSyncMode SyncMode { get; init; } = CameraInfoSyncMode.CacheLatest;
-    /// <summary>Largest stamp difference accepted in approximate mode.</summary>
+    [Parameter("largest stamp difference accepted by approximate sync, ms", Group = Inputs, Min = 0)]
     public double SyncSlopMs { get; init; } = 20;
-    /// <summary>Overrides the input's frame_id when non-empty (for cameras that publish an empty or non-optical frame).</summary>
+    [Parameter("overrides the input's frame_id when set, for cameras that publish an empty or non-optical one", Group = Inputs, Rule = ParameterRule.OpticalFrameId)]
     public string FrameId { get; init; } = "";
-    /// <summary>Which CameraInfo matrix projects depth to points: P for rectified input (image_rect, the default, as
-    /// depth_image_proc), K for unrectified input (lens distortion is not applied: rectify upstream for exact clouds).</summary>
+    [Parameter("CameraInfo matrix that projects depth to points: projection (P, rectified input, as depth_image_proc) or calibration (K, unrectified; distortion not applied)", Group = Inputs)]
     public IntrinsicsSource Intrinsics { get; init; } = IntrinsicsSource.Projection;
-    /// <summary>Frames waiting for inference; 1 = always process the newest frame and drop stale ones.</summary>
+    [Parameter("frames waiting for inference; 1 = always the newest, stale frames dropped and counted", Group = Inputs, Min = 1, Max = 64)]
     public int QueueSize { get; init; } = 1;
 
     // Model
-    /// <summary>Model card (YAML) or .onnx path; relative paths resolve against the models directory.</summary>
+    [Parameter("model card (YAML) or .onnx; relative paths resolve against the models directory", Group = ModelGroup)]
     public string Model { get; init; } = "fastdepth_7.yaml";
+    [Parameter("ONNX Runtime execution providers, tried in order; every fallback is logged", Group = ModelGroup, Allowed = ["tensorrt", "cuda", "cpu"])]
     public IReadOnlyList<string> ExecutionProviders { get; init; } = ["tensorrt", "cuda", "cpu"];
+    [Parameter("TensorRT FP16 precision", Group = ModelGroup, Name = "tensorrt_fp16")]
     public bool TensorRtFp16 { get; init; } = true;
+    [Parameter("TensorRT engine and timing caches (keyed by model, shape, TensorRT version, precision)", Group = ModelGroup)]
     public string EngineCacheDir { get; init; } = "~/.cache/depthnode/tensorrt";
+    [Parameter("ONNX Runtime intra-op threads; 0 = its default", Group = ModelGroup, Min = 0, Max = 256)]
     public int IntraOpThreads { get; init; } = 0;
 
     // Metric scale
+    [Parameter("what makes depth metric: the network's own metres, a fixed scale/shift, sparse LiDAR depth, or the camera's height above the road", Group = Metric)]
     public MetricSource MetricSource { get; init; } = MetricSource.Model;
+    [Parameter("metric_source fixed: depth = fixed_scale * output + fixed_shift", Group = Metric)]
     public double FixedScale { get; init; } = 1.0;
+    [Parameter("metric_source fixed: shift, metres", Group = Metric)]
     public double FixedShift { get; init; } = 0.0;
-    public string SparseDepthTopic { get; init; } = "/lidar/depth";
+    [Parameter("metric_source sparse_depth: 32FC1 metres or 16UC1 mm depth on the camera grid (projected LiDAR)", Group = Metric, Rule = ParameterRule.TopicName)]
+    public string SparseDepthTopic { get; init; } = "lidar/depth";
+    [Parameter("metric_source sparse_depth: largest stamp difference between an image and the sparse depth fitted to it, ms", Group = Metric, Min = 0)]
+    public double SparseDepthSlopMs { get; init; } = 50;
+    [Parameter("metric_source ground_plane: optical centre above the road, m (KITTI: 1.65)", Group = Metric, Min = 0, MinExclusive = true)]
     public double CameraHeightM { get; init; } = 1.65;
+    [Parameter("metric_source ground_plane: pitch, rad, positive = looking down", Group = Metric, Min = -1.5, Max = 1.5)]
     public double CameraPitchRad { get; init; } = 0.0;
 
     // Outputs
-    public string OutputNamespace { get; init; } = "/depth";
-    /// <summary>Published resolution as a fraction of the camera's (0 &lt; s ≤ 1), with a CameraInfo rescaled to match:
-    /// a smaller depth image and cloud for consumers that do not need every pixel.</summary>
+    [Parameter("namespace of the outputs image, camera_info, points, colorized, metadata", Group = Outputs, Rule = ParameterRule.TopicName)]
+    public string OutputNamespace { get; init; } = "depth";
+    [Parameter("published resolution / camera resolution; CameraInfo rescaled to match", Group = Outputs, Min = 0, MinExclusive = true, Max = 1)]
     public double OutputScale { get; init; } = 1.0;
+    [Parameter("publish the depth image", Group = Outputs)]
     public bool PublishDepth { get; init; } = true;
-    /// <summary>32FC1 (metres, NaN invalid; REP 118 canonical) or 16UC1 (millimetres, 0 invalid).</summary>
+    [Parameter("32FC1 metres, NaN invalid (REP 118) or 16UC1 millimetres, 0 invalid", Group = Outputs, Allowed = ["32FC1", "16UC1"])]
     public string DepthEncoding { get; init; } = "32FC1";
+    [Parameter("publish the organized point cloud", Group = Outputs)]
     public bool PublishCloud { get; init; } = true;
+    [Parameter("every n-th pixel in each direction becomes a point", Group = Outputs, Min = 1, Max = 64)]
     public int CloudStride { get; init; } = 1;
+    [Parameter("points nearer than this are NaN, m", Group = Outputs, Min = 0)]
     public double CloudMinRangeM { get; init; } = 0.1;
+    [Parameter("points farther than this are NaN, m", Group = Outputs, Min = 0, MinExclusive = true)]
     public double CloudMaxRangeM { get; init; } = 80.0;
+    [Parameter("xyzrgb points (PCL layout, point_step 32) instead of xyz", Group = Outputs)]
     public bool CloudRgb { get; init; } = false;
+    [Parameter("publish the colourised depth for rviz", Group = Outputs)]
     public bool PublishColorized { get; init; } = true;
-    /// <summary>Colour map range in metres; max &lt;= min means automatic (robust percentiles per frame).</summary>
+    [Parameter("colour map range start, m; max <= min: automatic per frame", Group = Outputs, Min = 0)]
     public double ColorizeMinM { get; init; } = 0;
+    [Parameter("colour map range end, m", Group = Outputs, Min = 0)]
     public double ColorizeMaxM { get; init; } = 0;
 
+    // Quality of service (per topic: qos_overrides./<topic>.<publisher|subscription>.<policy>, see NodeConfiguration)
+    [Parameter("input subscriptions: best_effort matches every camera (sensor data, REP 2003)", Group = Qos)]
+    public QosReliability InputQosReliability { get; init; } = QosProfile.SensorData.Reliability;
+    [Parameter("input subscriptions", Group = Qos)]
+    public QosDurability InputQosDurability { get; init; } = QosProfile.SensorData.Durability;
+    [Parameter("input subscriptions", Group = Qos)]
+    public QosHistory InputQosHistory { get; init; } = QosProfile.SensorData.History;
+    [Parameter("input subscriptions: messages kept (keep_last)", Group = Qos, Min = 1, Max = 1000)]
+    public int InputQosDepth { get; init; } = QosProfile.SensorData.Depth;
+    [Parameter("publishers: reliable reaches rviz's default subscription and best-effort ones alike", Group = Qos)]
+    public QosReliability OutputQosReliability { get; init; } = QosReliability.Reliable;
+    [Parameter("publishers", Group = Qos)]
+    public QosDurability OutputQosDurability { get; init; } = QosDurability.Volatile;
+    [Parameter("publishers", Group = Qos)]
+    public QosHistory OutputQosHistory { get; init; } = QosHistory.KeepLast;
+    [Parameter("publishers: messages kept (keep_last)", Group = Qos, Min = 1, Max = 1000)]
+    public int OutputQosDepth { get; init; } = 5;
+
     // Operation
+    [Parameter("/diagnostics period, s", Group = Operation, Min = 0, MinExclusive = true, Max = 3600)]
     public double DiagnosticsPeriodS { get; init; } = 1.0;
+    [Parameter("repeated warnings of one kind are logged at most once per this period, s", Group = Operation, Min = 0)]
     public double LogThrottleS { get; init; } = 5.0;
+    [Parameter("warn when an input topic has been silent this long, naming it and its QoS, s; 0 = never", Group = Operation, Min = 0)]
+    public double InputTimeoutS { get; init; } = 5.0;
 
-    public string DepthTopic => OutputNamespace.TrimEnd('/') + "/image";
-    public string DepthCameraInfoTopic => OutputNamespace.TrimEnd('/') + "/camera_info";
-    public string CloudTopic => OutputNamespace.TrimEnd('/') + "/points";
-    public string ColorizedTopic => OutputNamespace.TrimEnd('/') + "/colorized";
-    public string MetadataTopic => OutputNamespace.TrimEnd('/') + "/metadata";
+    public QosProfile InputQos => new(InputQosHistory, InputQosDepth, InputQosReliability, InputQosDurability);
+    public QosProfile OutputQos => new(OutputQosHistory, OutputQosDepth, OutputQosReliability, OutputQosDurability);
 
-    public DepthNodeOptions Validate()
+    /// <summary>Checks every parameter against its declaration and the rules between parameters; throws one
+    /// <see cref="ParameterException"/> with a line per bad value.</summary>
+    public DepthNodeOptions Validate() => Validate(null);
+
+    internal DepthNodeOptions Validate(IReadOnlyDictionary<string, ParameterValue>? sources)
     {
-        static void Require(bool ok, string message) { if (!ok) throw new InvalidDataException("depth_node parameter " + message); }
-        Require(QueueSize >= 1, $"queue_size must be >= 1, got {QueueSize}");
-        Require(SyncSlopMs >= 0, $"sync_slop_ms must be >= 0, got {SyncSlopMs}");
-        Require(DepthEncoding is "32FC1" or "16UC1", $"depth_encoding must be 32FC1 or 16UC1, got '{DepthEncoding}'");
-        Require(CloudStride >= 1, $"cloud_stride must be >= 1, got {CloudStride}");
-        Require(OutputScale > 0 && OutputScale <= 1, $"output_scale must be in (0, 1], got {OutputScale}");
-        Require(CloudMinRangeM >= 0 && CloudMaxRangeM > CloudMinRangeM, $"cloud range [{CloudMinRangeM}, {CloudMaxRangeM}] is empty");
-        Require(CameraHeightM > 0, $"camera_height_m must be > 0, got {CameraHeightM}");
-        Require(MetricSource != MetricSource.Fixed || FixedScale != 0, "fixed_scale must not be 0");
-        Require(ExecutionProviders.Count > 0, "execution_providers must name at least one provider");
-        foreach (var p in ExecutionProviders)
-            Require(p is "tensorrt" or "cuda" or "cpu", $"execution_providers: unknown provider '{p}' (tensorrt, cuda, cpu)");
-        Require(DiagnosticsPeriodS > 0 && LogThrottleS >= 0, "diagnostics_period_s must be > 0 and log_throttle_s >= 0");
-        return this;
+        var errors = new List<string>();
+        Validate(sources, errors);
+        return errors.Count > 0 ? throw new ParameterException(errors) : this;
     }
 
-    /// <summary>Loads a ROS 2 params file. The node name key may be <c>depth_node</c> or <c>/**</c>.</summary>
-    public static DepthNodeOptions Load(string path)
+    internal void Validate(IReadOnlyDictionary<string, ParameterValue>? sources, List<string> errors)
     {
-        var stream = new YamlStream();
-        using (var reader = File.OpenText(path)) stream.Load(reader);
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
-            throw new InvalidDataException($"{path}: not a ROS 2 params file (expected 'depth_node: ros__parameters:')");
-        var node = root.Children.Values.OfType<YamlMappingNode>().FirstOrDefault()
-            ?? throw new InvalidDataException($"{path}: no node section");
-        if (!node.Children.TryGetValue(new YamlScalarNode("ros__parameters"), out var p) || p is not YamlMappingNode parameters)
-            throw new InvalidDataException($"{path}: missing 'ros__parameters'");
-        return FromParameters(parameters, path).Validate();
+        Table.Check(this, sources, errors);
+        var (min, max, scale) = (Table.Of(nameof(CloudMinRangeM)).Name, Table.Of(nameof(CloudMaxRangeM)).Name, Table.Of(nameof(FixedScale)).Name);
+        string At(string name) => sources is not null && sources.TryGetValue(name, out var v) ? v.Source : "default";
+        if (CloudMaxRangeM <= CloudMinRangeM)
+            errors.Add($"{At(max)}: parameter {max} = {CloudMaxRangeM} must be greater than {min} = {CloudMinRangeM}");
+        if (MetricSource == MetricSource.Fixed && FixedScale == 0)
+            errors.Add($"{At(scale)}: parameter {scale} = 0 must not be 0 with {Table.Of(nameof(MetricSource)).Name} fixed");
     }
 
-    private static DepthNodeOptions FromParameters(YamlMappingNode map, string path)
-    {
-        var o = new DepthNodeOptions();
-        foreach (var (k, v) in map.Children)
-        {
-            var key = ((YamlScalarNode)k).Value ?? "";
-            string S() => v is YamlScalarNode s ? s.Value ?? "" : throw new InvalidDataException($"{path}: '{key}' must be a scalar");
-            double D() => double.TryParse(S(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d
-                : throw new InvalidDataException($"{path}: '{key}' must be a number, got '{S()}'");
-            int I() => int.TryParse(S(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i
-                : throw new InvalidDataException($"{path}: '{key}' must be an integer, got '{S()}'");
-            bool B() => S() switch { "true" or "True" => true, "false" or "False" => false, var x => throw new InvalidDataException($"{path}: '{key}' must be true or false, got '{x}'") };
-            o = key switch
-            {
-                "image_topic" => o with { ImageTopic = S() },
-                "compressed_image_topic" => o with { CompressedImageTopic = S() },
-                "camera_info_topic" => o with { CameraInfoTopic = S() },
-                "sync_mode" => o with { SyncMode = ParseEnum<CameraInfoSyncMode>(S(), key, path) },
-                "sync_slop_ms" => o with { SyncSlopMs = D() },
-                "frame_id" => o with { FrameId = S() },
-                "intrinsics" => o with { Intrinsics = ParseEnum<IntrinsicsSource>(S(), key, path) },
-                "queue_size" => o with { QueueSize = I() },
-                "model" => o with { Model = S() },
-                "execution_providers" => o with { ExecutionProviders = v is YamlSequenceNode seq
-                    ? seq.Children.Select(c => ((YamlScalarNode)c).Value ?? "").ToArray()
-                    : throw new InvalidDataException($"{path}: 'execution_providers' must be a list") },
-                "tensorrt_fp16" => o with { TensorRtFp16 = B() },
-                "engine_cache_dir" => o with { EngineCacheDir = S() },
-                "intra_op_threads" => o with { IntraOpThreads = I() },
-                "metric_source" => o with { MetricSource = ParseEnum<MetricSource>(S(), key, path) },
-                "fixed_scale" => o with { FixedScale = D() },
-                "fixed_shift" => o with { FixedShift = D() },
-                "sparse_depth_topic" => o with { SparseDepthTopic = S() },
-                "camera_height_m" => o with { CameraHeightM = D() },
-                "camera_pitch_rad" => o with { CameraPitchRad = D() },
-                "output_namespace" => o with { OutputNamespace = S() },
-                "output_scale" => o with { OutputScale = D() },
-                "publish_depth" => o with { PublishDepth = B() },
-                "depth_encoding" => o with { DepthEncoding = S() },
-                "publish_cloud" => o with { PublishCloud = B() },
-                "cloud_stride" => o with { CloudStride = I() },
-                "cloud_min_range_m" => o with { CloudMinRangeM = D() },
-                "cloud_max_range_m" => o with { CloudMaxRangeM = D() },
-                "cloud_rgb" => o with { CloudRgb = B() },
-                "publish_colorized" => o with { PublishColorized = B() },
-                "colorize_min_m" => o with { ColorizeMinM = D() },
-                "colorize_max_m" => o with { ColorizeMaxM = D() },
-                "diagnostics_period_s" => o with { DiagnosticsPeriodS = D() },
-                "log_throttle_s" => o with { LogThrottleS = D() },
-                _ => throw new InvalidDataException($"{path}: unknown parameter '{key}'"),
-            };
-        }
-        return o;
-    }
-
-    /// <summary>snake_case YAML value to enum member (<c>cache_latest</c> → CacheLatest), by the same naming rule
-    /// the diagnostics use to print them.</summary>
-    private static T ParseEnum<T>(string value, string key, string path) where T : struct, Enum
-    {
-        foreach (var member in Enum.GetValues<T>())
-            if (SnakeCase.From(member.ToString()) == value) return member;
-        throw new InvalidDataException($"{path}: '{key}' must be one of {string.Join(", ", Enum.GetNames<T>().Select(SnakeCase.From))}, got '{value}'");
-    }
+    /// <summary>Loads a ROS 2 params file for a node named <c>depth_node</c> in the root namespace (<c>depthnode run
+    /// --config</c>), exactly as <c>--ros-args --params-file</c> would.</summary>
+    public static DepthNodeOptions Load(string path) => NodeConfiguration.FromArguments(["--ros-args", "--params-file", path]).Options;
 }

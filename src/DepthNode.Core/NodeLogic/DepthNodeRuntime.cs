@@ -14,53 +14,83 @@ public interface IDepthOutputSink
 
 /// <summary>
 /// The node without ROS: subscription callbacks hand serialized messages in (<see cref="OnImage"/>,
-/// <see cref="OnCameraInfo"/>, <see cref="OnSparseDepth"/>); images are paired with their CameraInfo, run through
-/// <see cref="DepthPipeline"/>, and every output is published through the sink; <see cref="PublishDiagnostics"/>
-/// reports health once per period.
+/// <see cref="OnCameraInfo"/>, <see cref="OnSparseDepth"/>); images are paired with their CameraInfo (and sparse depth
+/// with the image by stamp), run through <see cref="DepthPipeline"/>, and every output is published through the sink
+/// under the names of its <see cref="NodeConfiguration"/>; <see cref="PublishDiagnostics"/> reports health and warns
+/// about silent inputs once per period.
 /// <para>
 /// Live (<c>synchronous: false</c>), a worker thread runs the pipeline on the newest paired frame and callbacks never
 /// wait for inference: a frame that arrives while the worker is busy replaces the waiting one (counted as superseded),
 /// so latency stays bounded by one inference however fast the camera runs. Synchronous (bag runs, tests), each frame is
 /// processed inside the callback that completes it, so every frame is processed and runs are deterministic.
 /// </para>
-/// Frame buffers are pooled: steady state allocates nothing per frame.
+/// <para>
+/// Outputs nobody subscribes to are not computed (<see cref="SetSubscriberCount"/>; all count as subscribed until the
+/// adapter says otherwise, which is what a bag run wants). Latency from the image stamp and from arrival to publish is
+/// measured per frame into fixed histograms. Frame buffers are pooled: steady state allocates nothing per frame.
+/// </para>
 /// </summary>
 public sealed class DepthNodeRuntime : IDisposable
 {
+    private static readonly NodeTopic[] Inputs = [NodeTopic.Image, NodeTopic.CameraInfo, NodeTopic.SparseDepth];
+
+    private readonly NodeConfiguration _config;
     private readonly DepthNodeOptions _options;
     private readonly DepthPipeline _pipeline;
     private readonly IDepthOutputSink _sink;
     private readonly ThrottledLog _throttled;
+    private readonly ThrottledLog _silence;
+    private readonly TimeProvider _time;
     private readonly CameraInfoPairing<Frame> _pairing;
+    private readonly SparseDepthPairing? _sparsePairing;
     private readonly LatestFrameSlot<Frame>? _slot;
     private readonly Thread? _worker;
     private readonly Stack<Frame> _pool = new();
     private readonly object _gate = new();
     private readonly object _processing = new();
-    private readonly CdrWriter _diagnostics = new(2048);
-    private readonly (string Depth, string CameraInfo, string Cloud, string Colorized, string Metadata) _topics;
+    private readonly CdrWriter _diagnostics = new(4096);
+    private readonly (string Depth, string CameraInfo, string Cloud, string Colorized, string Metadata, string Diagnostics) _topics;
+    private readonly int[] _subscribers = new int[Enum.GetValues<NodeTopic>().Length];
+    private readonly long[] _lastArrival = new long[Enum.GetValues<NodeTopic>().Length];
+    private readonly long _startTimestamp;
     private byte[] _lastCameraInfoBody = [];
     private int _lastCameraInfoBodyLength;
     private float[] _sparse = [];
-    private int _sparseLength;
     private int _inFlight;
     private volatile bool _stopping;
 
+    /// <summary>A node in the root namespace without remaps (bag runs, tests).</summary>
     public DepthNodeRuntime(DepthNodeOptions options, DepthPipeline pipeline, IDepthOutputSink sink, ILogSink log, bool synchronous = false)
+        : this(NodeConfiguration.ForOptions(options), pipeline, sink, log, synchronous) { }
+
+    /// <param name="config">Resolved names, QoS and parameters; the pipeline must have been built from its Options.</param>
+    /// <param name="time">Wall clock for stamp-to-publish latency and monotonic clock for input silence (tests pass their own).</param>
+    public DepthNodeRuntime(NodeConfiguration config, DepthPipeline pipeline, IDepthOutputSink sink, ILogSink log,
+        bool synchronous = false, TimeProvider? time = null)
     {
-        _options = options;
+        _config = config;
+        _options = config.Options;
         _pipeline = pipeline;
         _sink = sink;
+        _time = time ?? TimeProvider.System;
+        Func<TimeSpan> monotonic = () => _time.GetElapsedTime(0);
         // A bad message on a 30 Hz topic must not flood the console (the pipeline throttles its own drops the same way).
-        _throttled = new ThrottledLog(log, TimeSpan.FromSeconds(options.LogThrottleS));
-        _pairing = new CameraInfoPairing<Frame>(options.SyncMode, options.SyncSlopMs);
-        // Built once: the options derive topic names on each access.
-        _topics = (options.DepthTopic, options.DepthCameraInfoTopic, options.CloudTopic, options.ColorizedTopic, options.MetadataTopic);
+        _throttled = new ThrottledLog(log, TimeSpan.FromSeconds(_options.LogThrottleS), monotonic);
+        _silence = new ThrottledLog(log, TimeSpan.FromSeconds(Math.Max(_options.InputTimeoutS, _options.LogThrottleS)), monotonic);
+        _pairing = new CameraInfoPairing<Frame>(_options.SyncMode, _options.SyncSlopMs);
+        if (config.Topic(NodeTopic.SparseDepth) is not null) _sparsePairing = new SparseDepthPairing(_options.SparseDepthSlopMs);
+        _topics = (config.NameOf(NodeTopic.Depth), config.NameOf(NodeTopic.DepthCameraInfo), config.NameOf(NodeTopic.Cloud),
+            config.NameOf(NodeTopic.Colorized), config.NameOf(NodeTopic.Metadata), config.NameOf(NodeTopic.Diagnostics));
+        Array.Fill(_subscribers, 1);
+        _startTimestamp = _time.GetTimestamp();
+        foreach (var line in config.DescribeLines()) log.Write(LogLevel.Info, line);
         if (synchronous) return;
-        _slot = new LatestFrameSlot<Frame>(options.QueueSize);
+        _slot = new LatestFrameSlot<Frame>(_options.QueueSize);
         _worker = new Thread(Work) { IsBackground = true, Name = "depth_node inference" };
         _worker.Start();
     }
+
+    public NodeConfiguration Configuration => _config;
 
     public NodeDiagnostics Diagnostics => _pipeline.Diagnostics;
 
@@ -70,18 +100,20 @@ public sealed class DepthNodeRuntime : IDisposable
     /// <summary>A sensor_msgs/Image (or CompressedImage when <paramref name="compressed"/>) arrived.</summary>
     public void OnImage(ReadOnlySpan<byte> cdr, bool compressed, long receiveTimeNs)
     {
+        Arrived(NodeTopic.Image);
         Frame? ready = null;
         lock (_gate)
         {
             var frame = _pool.Count > 0 ? _pool.Pop() : new Frame();
-            frame.Load(cdr, compressed, receiveTimeNs);
-            if (_pairing.OfferImage(frame, StampOf(cdr), out var pair, out var dropped, out var released))
+            var stamp = StampOf(cdr);
+            frame.Load(cdr, compressed, receiveTimeNs, stamp, _time.GetTimestamp());
+            if (_pairing.OfferImage(frame, stamp, out var pair, out var dropped, out var released))
                 ready = Ready(pair.Image, pair.Info);
             if (released is not null) _pool.Push(released);
             if (dropped is { } why)
                 _pipeline.ReportDropped(FrameDropReason.NoCameraInfo, why == PairingDrop.NoCameraInfoYet
-                    ? $"no CameraInfo received on {_options.CameraInfoTopic} yet"
-                    : $"no CameraInfo on {_options.CameraInfoTopic} matches the image stamp ({SnakeCase.From(_options.SyncMode.ToString())})");
+                    ? $"no CameraInfo received on {_config.NameOf(NodeTopic.CameraInfo)} yet"
+                    : $"no CameraInfo on {_config.NameOf(NodeTopic.CameraInfo)} matches the image stamp ({SnakeCase.From(_options.SyncMode.ToString())})");
         }
         if (ready is not null) Hand(ready);
     }
@@ -89,13 +121,14 @@ public sealed class DepthNodeRuntime : IDisposable
     /// <summary>A sensor_msgs/CameraInfo arrived.</summary>
     public void OnCameraInfo(ReadOnlySpan<byte> cdr)
     {
+        Arrived(NodeTopic.CameraInfo);
         // Drivers republish the same calibration with every image. An unchanged body (everything after the 4-byte
         // encapsulation and the 8-byte stamp) is not decoded again: the CameraInfo already decoded is offered under the
         // new stamp, so pairing allocates nothing per message in every sync mode.
         const int bodyStart = 12;
         if (cdr.Length <= bodyStart)
         {
-            _throttled.Log("camera_info", LogLevel.Warn, $"camera_info on {_options.CameraInfoTopic} unusable: {cdr.Length} bytes");
+            _throttled.Log("camera_info", LogLevel.Warn, $"camera_info on {_config.NameOf(NodeTopic.CameraInfo)} unusable: {cdr.Length} bytes");
             return;
         }
         var stampNs = StampOf(cdr);
@@ -108,7 +141,7 @@ public sealed class DepthNodeRuntime : IDisposable
             try { info = RosMessage.Deserialize<CameraInfo>(cdr.ToArray()); }
             catch (CdrException e)
             {
-                _throttled.Log("camera_info", LogLevel.Warn, $"camera_info on {_options.CameraInfoTopic} unusable: {e.Message}");
+                _throttled.Log("camera_info", LogLevel.Warn, $"camera_info on {_config.NameOf(NodeTopic.CameraInfo)} unusable: {e.Message}");
                 return;
             }
             if (_lastCameraInfoBody.Length < body.Length) _lastCameraInfoBody = new byte[body.Length];
@@ -121,17 +154,43 @@ public sealed class DepthNodeRuntime : IDisposable
         if (ready is not null) Hand(ready);
     }
 
-    /// <summary>A sparse metric depth image (32FC1 metres or 16UC1 millimetres, camera grid) arrived.</summary>
+    /// <summary>A sparse metric depth image (32FC1 metres or 16UC1 millimetres, camera grid) arrived. It is kept with
+    /// its stamp; each image is fitted against the one nearest to it within <c>sparse_depth_slop_ms</c>.</summary>
     public void OnSparseDepth(ReadOnlySpan<byte> cdr)
     {
+        Arrived(NodeTopic.SparseDepth);
+        if (_sparsePairing is null) return;
         try
         {
             var view = ImageMessageView.Parse(cdr);
-            lock (_gate) _sparseLength = SparseDepth.Decode(view, ref _sparse);
+            lock (_gate) _sparsePairing.Offer(view);
         }
         catch (Exception e) when (e is CdrException or InvalidDataException or OverflowException)
         {
-            _throttled.Log("sparse_depth", LogLevel.Warn, $"sparse depth on {_options.SparseDepthTopic} unusable: {e.Message}");
+            _throttled.Log("sparse_depth", LogLevel.Warn, $"sparse depth on {_config.NameOf(NodeTopic.SparseDepth)} unusable: {e.Message}");
+        }
+    }
+
+    /// <summary>How many subscribers an output topic has (the adapter reports changes). An output without any is not
+    /// computed; a frame none of whose outputs has a subscriber is not processed at all.</summary>
+    public void SetSubscriberCount(NodeTopic output, int count) => Volatile.Write(ref _subscribers[(int)output], Math.Max(0, count));
+
+    /// <summary>Warns (throttled) about each input topic that has been silent for <c>input_timeout_s</c>, naming the
+    /// topic and the QoS the node subscribes with: a silent subscription is usually a wrong name or a QoS mismatch.</summary>
+    public void CheckInputs()
+    {
+        if (_options.InputTimeoutS <= 0) return;
+        var now = _time.GetTimestamp();
+        foreach (var role in Inputs)
+        {
+            if (_config.Topic(role) is not { } topic) continue;
+            var last = Interlocked.Read(ref _lastArrival[(int)role]);
+            var silentS = (now - (last == 0 ? _startTimestamp : last)) / (double)_time.TimestampFrequency;
+            if (silentS < _options.InputTimeoutS) continue;
+            var what = last == 0 ? "nothing received" : "nothing received for " + silentS.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture) + " s";
+            _silence.Log("silent_" + topic.Name, LogLevel.Warn,
+                $"{what} on {topic.Name} ({topic.MessageType}); subscribed {topic.Qos}. Check that it is published " +
+                $"(ros2 topic info -v {topic.Name}) with a compatible QoS (a best_effort publisher never reaches a reliable subscription)");
         }
     }
 
@@ -142,7 +201,7 @@ public sealed class DepthNodeRuntime : IDisposable
             if (_pairing.Flush() is { } pending)
             {
                 _pool.Push(pending);
-                _pipeline.ReportDropped(FrameDropReason.NoCameraInfo, $"the last image never got a CameraInfo on {_options.CameraInfoTopic}");
+                _pipeline.ReportDropped(FrameDropReason.NoCameraInfo, $"the last image never got a CameraInfo on {_config.NameOf(NodeTopic.CameraInfo)}");
             }
     }
 
@@ -161,6 +220,7 @@ public sealed class DepthNodeRuntime : IDisposable
     /// <summary>Builds and publishes /diagnostics (once per diagnostics period; allocates, so never per frame).</summary>
     public void PublishDiagnostics(RosTime now)
     {
+        CheckInputs();
         var r = Diagnostics.Report(TimeSpan.FromTicks(now.TotalNanoseconds / 100));
         var status = new DiagnosticStatus((byte)r.Level, "depth_node: " + r.Name, r.Message, "depth_node",
             r.Values.Select(kv => new KeyValue(kv.Key, kv.Value)).ToArray());
@@ -168,7 +228,7 @@ public sealed class DepthNodeRuntime : IDisposable
         {
             _diagnostics.Reset();
             RosMessage.Serialize(new DiagnosticArray(new Header(now, ""), [status]), _diagnostics);
-            _sink.Publish("/diagnostics", _diagnostics.WrittenSpan, now.TotalNanoseconds);
+            _sink.Publish(_topics.Diagnostics, _diagnostics.WrittenSpan, now.TotalNanoseconds);
         }
     }
 
@@ -206,8 +266,28 @@ public sealed class DepthNodeRuntime : IDisposable
         {
             lock (_processing)
             {
-                ReadOnlySpan<float> sparse;
-                lock (_gate) sparse = _sparseLength > 0 ? _sparse.AsSpan(0, _sparseLength) : default;
+                var wanted = Wanted();
+                if (wanted == WantedOutputs.None && !Subscribed(NodeTopic.DepthCameraInfo) && !Subscribed(NodeTopic.Metadata))
+                {
+                    Diagnostics.FrameSkippedNoSubscriber();
+                    return;
+                }
+                _pipeline.Wanted = wanted;
+                ReadOnlySpan<float> sparse = default;
+                if (_sparsePairing is not null)
+                {
+                    int n;
+                    long nearestNs;
+                    lock (_gate) n = _sparsePairing.TakeNearest(frame.StampNs, ref _sparse, out nearestNs);
+                    if (n == 0)
+                    {
+                        _pipeline.ReportDropped(FrameDropReason.MetricFitFailed, nearestNs == long.MaxValue
+                            ? $"sparse_depth: nothing received on {_config.NameOf(NodeTopic.SparseDepth)} yet"
+                            : $"sparse_depth: no scan on {_config.NameOf(NodeTopic.SparseDepth)} within {_options.SparseDepthSlopMs} ms of the image stamp (nearest {nearestNs / 1e6:0.#} ms)");
+                        return;
+                    }
+                    sparse = _sparse.AsSpan(0, n);
+                }
                 var ok = frame.Compressed
                     ? _pipeline.ProcessCompressedImage(frame.Payload, frame.Info, sparse)
                     : _pipeline.ProcessImage(frame.Payload, frame.Info, sparse);
@@ -218,6 +298,9 @@ public sealed class DepthNodeRuntime : IDisposable
                 if (o.HasCloud) _sink.Publish(_topics.Cloud, o.Cloud.WrittenSpan, frame.ReceiveTimeNs);
                 if (o.HasColorized) _sink.Publish(_topics.Colorized, o.Colorized.WrittenSpan, frame.ReceiveTimeNs);
                 if (o.HasMetadata) _sink.Publish(_topics.Metadata, o.Metadata.WrittenSpan, frame.ReceiveTimeNs);
+                var now = _time.GetTimestamp();
+                var nowNs = (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100;
+                Diagnostics.FramePublished((nowNs - frame.StampNs) / 1e6, (now - frame.ArrivalTimestamp) * 1000.0 / _time.TimestampFrequency);
                 FrameDone?.Invoke(Diagnostics.Processed - 1, frame.Payload, o);
             }
         }
@@ -231,6 +314,15 @@ public sealed class DepthNodeRuntime : IDisposable
             Recycle(frame);
         }
     }
+
+    private bool Subscribed(NodeTopic topic) => Volatile.Read(ref _subscribers[(int)topic]) > 0;
+
+    private WantedOutputs Wanted() =>
+        (Subscribed(NodeTopic.Depth) ? WantedOutputs.Depth : 0) |
+        (Subscribed(NodeTopic.Cloud) ? WantedOutputs.Cloud : 0) |
+        (Subscribed(NodeTopic.Colorized) ? WantedOutputs.Colorized : 0);
+
+    private void Arrived(NodeTopic role) => Interlocked.Exchange(ref _lastArrival[(int)role], _time.GetTimestamp());
 
     private void Recycle(Frame frame)
     {
@@ -263,11 +355,16 @@ public sealed class DepthNodeRuntime : IDisposable
         private int _length;
         public bool Compressed { get; private set; }
         public long ReceiveTimeNs { get; private set; }
+        public long StampNs { get; private set; }
+        /// <summary>When the callback handed it in, in the runtime's monotonic timestamps.</summary>
+        public long ArrivalTimestamp { get; private set; }
         public CameraInfo? Info { get; set; }
         public ReadOnlySpan<byte> Payload => _buffer.AsSpan(0, _length);
 
-        public void Load(ReadOnlySpan<byte> payload, bool compressed, long receiveTimeNs)
+        public void Load(ReadOnlySpan<byte> payload, bool compressed, long receiveTimeNs, long stampNs, long arrivalTimestamp)
         {
+            StampNs = stampNs;
+            ArrivalTimestamp = arrivalTimestamp;
             if (_buffer.Length < payload.Length) _buffer = new byte[payload.Length];
             payload.CopyTo(_buffer);
             _length = payload.Length;

@@ -40,3 +40,14 @@ public sealed class DepthOutputs : IDisposable
         Metadata.Dispose();
     }
 }
+
+/// <summary>The outputs whose computation can be skipped when nobody subscribes to them.</summary>
+[Flags]
+public enum WantedOutputs
+{
+    None = 0,
+    Depth = 1,
+    Cloud = 2,
+    Colorized = 4,
+    All = Depth | Cloud | Colorized,
+}

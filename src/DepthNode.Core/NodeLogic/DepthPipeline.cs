@@ -101,6 +101,10 @@ public sealed class DepthPipeline : IDisposable
     public NodeDiagnostics Diagnostics { get; }
     public DepthOutputs Outputs { get; } = new();
 
+    /// <summary>The optional outputs someone subscribes to, set by the runtime before each frame: the others are not
+    /// computed (the cloud costs most). CameraInfo and metadata are cheap and always written.</summary>
+    public WantedOutputs Wanted { get; set; } = WantedOutputs.All;
+
     /// <summary>The last fitted metric scale/shift (for the metadata message and diagnostics).</summary>
     public MetricFit LastFit { get; private set; }
 
@@ -239,12 +243,13 @@ public sealed class DepthPipeline : IDisposable
         _resampler.RunMetric(output.Values, output.Width, output.Height, depth, w, h, MetricMapping.For(fit, kind));
         var tEncode = Stopwatch.GetTimestamp();
         Diagnostics.Timings.Record(PipelineStage.Postprocess, tOut, tEncode);
-        if (_options.PublishDepth && !publish32)
+        var depthWanted = _options.PublishDepth && (Wanted & WantedOutputs.Depth) != 0;
+        if (depthWanted && !publish32)
         {
             var mm = MemoryMarshal.Cast<byte, ushort>(Image.WriteUpToData(Outputs.Depth, header, (uint)h, (uint)w, "16UC1", (uint)(w * 2)));
             DepthEncoding.MetresToMillimetres(depth, w, h, w, mm, w);
         }
-        if (_options.PublishDepth)
+        if (depthWanted)
         {
             Outputs.Depth.Flush();
             Outputs.HasDepth = true;
@@ -254,7 +259,7 @@ public sealed class DepthPipeline : IDisposable
         Outputs.HasCameraInfo = true;
         Diagnostics.Timings.Record(PipelineStage.Encode, tEncode, Stopwatch.GetTimestamp());
 
-        if (_options.PublishCloud)
+        if (_options.PublishCloud && (Wanted & WantedOutputs.Cloud) != 0)
         {
             var t = Stopwatch.GetTimestamp();
             var layout = _cloud.Layout;
@@ -271,7 +276,7 @@ public sealed class DepthPipeline : IDisposable
             Outputs.HasCloud = true;
             Diagnostics.Timings.Record(PipelineStage.PointCloud, t, Stopwatch.GetTimestamp());
         }
-        if (_options.PublishColorized)
+        if (_options.PublishColorized && (Wanted & WantedOutputs.Colorized) != 0)
         {
             var t = Stopwatch.GetTimestamp();
             var rgb = Image.WriteUpToData(Outputs.Colorized, header, (uint)h, (uint)w, "rgb8", (uint)(w * 3));

@@ -40,12 +40,28 @@ public sealed class NodeDiagnostics(string name, StageTimings timings)
     private static readonly int ReasonCount = Enum.GetValues<FrameDropReason>().Length;
     private readonly long[] _drops = new long[ReasonCount];
     private readonly string?[] _lastError = new string?[ReasonCount];
-    private long _received, _processed, _nonFinitePixels;
+    private long _received, _processed, _nonFinitePixels, _skippedNoSubscriber;
     private long _lastReportProcessed, _lastReportDropped;
     private TimeSpan _lastReportTime;
     private bool _reported;
 
     public StageTimings Timings { get; } = timings;
+
+    /// <summary>Image header stamp to the last output published, this diagnostics period (what consumers see).</summary>
+    public LatencyHistogram StampToPublish { get; } = new();
+    /// <summary>Arrival in the node to the last output published, this period (queueing plus processing: the node's share).</summary>
+    public LatencyHistogram ReceiveToPublish { get; } = new();
+    /// <summary>Frames not computed because no output had a subscriber (not a failure).</summary>
+    public long SkippedNoSubscriber => Interlocked.Read(ref _skippedNoSubscriber);
+
+    public void FrameSkippedNoSubscriber() => Interlocked.Increment(ref _skippedNoSubscriber);
+
+    /// <summary>Both latencies of one published frame, ms.</summary>
+    public void FramePublished(double stampToPublishMs, double receiveToPublishMs)
+    {
+        StampToPublish.Record(stampToPublishMs);
+        ReceiveToPublish.Record(receiveToPublishMs);
+    }
     public long Received => Interlocked.Read(ref _received);
     public long Processed => Interlocked.Read(ref _processed);
     public long Dropped(FrameDropReason reason) => Interlocked.Read(ref _drops[(int)reason]);
@@ -101,7 +117,12 @@ public sealed class NodeDiagnostics(string name, StageTimings timings)
             new("fps", F(fps)),
             new("latency_ms_median", F(Timings.Median(PipelineStage.Total))),
             new("latency_ms_p99", F(Timings.Quantile(PipelineStage.Total, 0.99))),
+            new("latency_stamp_to_publish_ms_p50", F(StampToPublish.Quantile(0.5))),
+            new("latency_stamp_to_publish_ms_p99", F(StampToPublish.Quantile(0.99))),
+            new("latency_receive_to_publish_ms_p50", F(ReceiveToPublish.Quantile(0.5))),
+            new("latency_receive_to_publish_ms_p99", F(ReceiveToPublish.Quantile(0.99))),
             new("inference_ms_median", F(Timings.Median(PipelineStage.Inference))),
+            new("frames_skipped_no_subscriber", SkippedNoSubscriber.ToString(CultureInfo.InvariantCulture)),
             new("execution_provider", Provider),
             new("metric_source", MetricSource),
             new("metric_scale", F(MetricScale)),
@@ -114,6 +135,9 @@ public sealed class NodeDiagnostics(string name, StageTimings timings)
             values.Add(new(key, Dropped(reason).ToString(CultureInfo.InvariantCulture)));
             if (LastError(reason) is { } e) values.Add(new("last_error_" + SnakeCase.From(reason.ToString()), e));
         }
+        // Latency percentiles are per period: a slow minute an hour ago must not hide today's numbers.
+        StampToPublish.Clear();
+        ReceiveToPublish.Clear();
         var message = level switch
         {
             DiagnosticLevel.Error => "no frame processed this period",

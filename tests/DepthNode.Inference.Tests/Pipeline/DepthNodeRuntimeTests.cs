@@ -41,7 +41,7 @@ public class DepthNodeRuntimeTests
         var d = node.Diagnostics;
         Assert.Equal(total, d.Processed + d.Dropped(FrameDropReason.Superseded));
         Assert.True(d.Dropped(FrameDropReason.Superseded) > 0);
-        var depthStamps = sink.Published.Where(p => p.Topic == Options.DepthTopic).Select(p => p.StampNs / 1_000_000_000).ToList();
+        var depthStamps = sink.Published.Where(p => p.Topic == "/depth/image").Select(p => p.StampNs / 1_000_000_000).ToList();
         Assert.Equal(1000 + total - 1, depthStamps[^1]);                      // the newest frame is never dropped
         Assert.True(depthStamps.Zip(depthStamps.Skip(1)).All(p => p.First < p.Second));
     }
@@ -62,7 +62,7 @@ public class DepthNodeRuntimeTests
         Assert.Equal(5, node.Diagnostics.Processed);
         Assert.Equal(0, node.Diagnostics.DroppedTotal);
         Assert.Equal(Enumerable.Range(0, 5).Select(f => StreetScene.HeaderAt(f).Stamp.TotalNanoseconds),
-            sink.Published.Where(p => p.Topic == Options.CloudTopic).Select(p => p.StampNs));
+            sink.Published.Where(p => p.Topic == "/depth/points").Select(p => p.StampNs));
     }
 
     [Theory]
@@ -99,7 +99,7 @@ public class DepthNodeRuntimeTests
         Assert.Equal(n, node.Diagnostics.Processed);
         // Every frame was paired with the CameraInfo of its own stamp: the depth goes out under the image's stamp.
         Assert.Equal(Enumerable.Range(0, n).Select(f => (2000L + f) * 1_000_000_000),
-            sink.Published.Where(p => p.Topic == options.DepthTopic).Select(p => p.StampNs));
+            sink.Published.Where(p => p.Topic == NodeConfiguration.ForOptions(options).NameOf(NodeTopic.Depth)).Select(p => p.StampNs));
     }
 
     [Fact]
@@ -137,17 +137,98 @@ public class DepthNodeRuntimeTests
         var sink = new RecordingSink();
         using var node = new DepthNodeRuntime(Options, pipeline, sink, new PipelineFixture.ListSink(log), synchronous: true);
         var info = RosMessage.SerializeToArray(StreetScene.CameraInfoAt(0));
+        var sparseOptions = Options with { MetricSource = MetricSource.SparseDepth };
+        using var sparsePipeline = PipelineFixture.Pipeline(model, sparseOptions);
+        using var sparseNode = new DepthNodeRuntime(sparseOptions, sparsePipeline, sink, new PipelineFixture.ListSink(log), synchronous: true);
         for (var i = 0; i < 10; i++)
         {
             node.OnCameraInfo(info.AsSpan(0, 40));       // truncated
-            node.OnSparseDepth(new byte[] { 0, 1, 0, 0, 9 });
+            sparseNode.OnSparseDepth(new byte[] { 0, 1, 0, 0, 9 });
         }
         Assert.Single(log, l => l.Contains("camera_info") && l.Contains("unusable"));
         Assert.Single(log, l => l.Contains("sparse depth") && l.Contains("unusable"));
         node.OnCameraInfo(info);
         node.OnImage(PipelineFixture.StreetFrame(0).Payload, false, 0);
         Assert.Equal(1, node.Diagnostics.Processed);
-        Assert.Contains(sink.Published, p => p.Topic == Options.DepthTopic);
+        Assert.Contains(sink.Published, p => p.Topic == "/depth/image");
+    }
+
+    /// <summary>A real KITTI frame (raw_depth_gt 0000000050) as a bgr8 Image stamped <paramref name="stampMs"/>, its
+    /// CameraInfo, and every 20th LiDAR point of its ground truth (times <paramref name="lidarFactor"/>) as 32FC1.</summary>
+    private static (byte[] Image, byte[] Info, Func<long, float, byte[]> Scan) KittiFrame(long stampMs)
+    {
+        var dir = DepthNode.Tests.SharedData.Path("data", "kitti", "raw_depth_gt");
+        using var bgr = OpenCvSharp.Cv2.ImRead(Path.Combine(dir, "rgb", "0000000050.png"), OpenCvSharp.ImreadModes.Color);
+        using var gt = OpenCvSharp.Cv2.ImRead(Path.Combine(dir, "depth", "0000000050.png"), OpenCvSharp.ImreadModes.Unchanged);
+        int w = bgr.Width, h = bgr.Height;
+        var pixels = new byte[w * h * 3];
+        System.Runtime.InteropServices.Marshal.Copy(bgr.Data, pixels, 0, pixels.Length);
+        var header = new Header(RosTime.FromNanoseconds(stampMs * 1_000_000), "image_02");
+        var image = RosMessage.SerializeToArray(new Image(header, (uint)h, (uint)w, "bgr8", 0, (uint)(w * 3), pixels));
+        var info = RosMessage.SerializeToArray(Camera.CameraInfoYaml.Load(Path.Combine(dir, "camera_info.yaml"), "image_02") with { Header = header });
+        var truth = new float[w * h];
+        var k = 0;
+        for (var y = 0; y < h; y++)
+            for (var x = 0; x < w; x++)
+            {
+                var v = gt.At<ushort>(y, x);
+                truth[y * w + x] = v != 0 && k++ % 20 == 0 ? v / 256f : float.NaN; // KITTI: metres = value / 256
+            }
+        byte[] Scan(long scanMs, float factor) => RosMessage.SerializeToArray(new Image(
+            new Header(RosTime.FromNanoseconds(scanMs * 1_000_000), "velo"), (uint)h, (uint)w, "32FC1", 0, (uint)(w * 4),
+            truth.Select(t => t * factor).SelectMany(BitConverter.GetBytes).ToArray()));
+        return (image, info, Scan);
+    }
+
+    private sealed class MetadataSink : IDepthOutputSink
+    {
+        public List<DepthMetadata> Metadata { get; } = [];
+
+        public void Publish(string topic, ReadOnlySpan<byte> cdr, long inputReceiveTimeNs)
+        {
+            if (topic == "/depth/metadata") Metadata.Add(RosMessage.Deserialize<DepthMetadata>(cdr.ToArray()));
+        }
+    }
+
+    [Fact]
+    public void SparseDepth_TenHertzLidarThirtyHertzCamera_EachImageFittedToTheScanNearestInTime()
+    {
+        // Scans at 0 ms (the LiDAR's metres) and 100 ms (1.25 times them, all still inside the fit's 120 m range);
+        // both have arrived when the images come. An image taken at 10 ms must be fitted to the first, one at 90 ms to
+        // the second: fitted scales 1 : 1.25. "Latest wins" would fit both to the second.
+        using var model = PipelineFixture.OpenFastDepth();
+        var options = new DepthNodeOptions { MetricSource = MetricSource.SparseDepth };
+        double ScaleFor(long imageMs)
+        {
+            var (image, info, scan) = KittiFrame(imageMs);
+            using var pipeline = PipelineFixture.Pipeline(model, options);
+            var sink = new MetadataSink();
+            using var node = new DepthNodeRuntime(options, pipeline, sink, new PipelineFixture.ListSink([]), synchronous: true);
+            node.OnSparseDepth(scan(0, 1f));
+            node.OnSparseDepth(scan(100, 1.25f));
+            node.OnCameraInfo(info);
+            node.OnImage(image, false, 0);
+            Assert.Equal(1, node.Diagnostics.Processed);
+            return Assert.Single(sink.Metadata).Scale;
+        }
+        Assert.Equal(1.25, ScaleFor(90) / ScaleFor(10), 3);
+    }
+
+    [Fact]
+    public void SparseDepth_NoScanWithinTheSlop_FrameDroppedNamingTheGap()
+    {
+        using var model = PipelineFixture.OpenFastDepth();
+        var options = new DepthNodeOptions { MetricSource = MetricSource.SparseDepth, SparseDepthSlopMs = 50 };
+        var (image, info, scan) = KittiFrame(190);
+        using var pipeline = PipelineFixture.Pipeline(model, options);
+        using var node = new DepthNodeRuntime(options, pipeline, new MetadataSink(), new PipelineFixture.ListSink([]), synchronous: true);
+        node.OnSparseDepth(scan(100, 1f));
+        node.OnCameraInfo(info);
+        node.OnImage(image, false, 0);
+        Assert.Equal(0, node.Diagnostics.Processed);
+        Assert.Equal(1, node.Diagnostics.Dropped(FrameDropReason.MetricFitFailed));
+        Assert.Equal("sparse_depth: no scan on /lidar/depth within 50 ms of the image stamp (nearest 90 ms)",
+            node.Diagnostics.LastError(FrameDropReason.MetricFitFailed));
     }
 
     private sealed class NullSink : IDepthOutputSink
