@@ -369,19 +369,31 @@ public sealed partial class McapReader
         lastTime = Math.Max(lastTime, time);
     }
 
+    /// <summary>
+    /// The chunk the file was cut inside: its header is whole, its records are not. Decompress what is there as far
+    /// as it goes and keep every complete record (a recording is usually killed inside its last, largest chunk).
+    /// </summary>
     private bool TryPartialChunk(ReadOnlySpan<byte> partial, long contentOffset, ChunkCursor cursor, McapMessageFilter filter, ChannelSelection channels)
     {
         var r = new McapFieldReader(partial, contentOffset, "Chunk");
         if (r.Remaining < 8 + 8 + 8 + 4 + 4) return false;
-        r.U64("message_start_time"); r.U64("message_end_time"); r.U64("uncompressed_size"); r.U32("uncompressed_crc");
+        r.U64("message_start_time"); r.U64("message_end_time");
+        var declared = r.U64("uncompressed_size");
+        r.U32("uncompressed_crc");
         var compLen = r.U32("compression");
-        if (compLen != 0 || r.Remaining < 8) return false;
+        if (compLen > 16 || r.Remaining < compLen + 8) return false;
+        var compression = r.CompressionName("compression");
         r.U64("records_length");
         var recordsStart = r.Position;
-        var records = partial[recordsStart..];
+        var limit = (long)Math.Min(declared, (ulong)Math.Min(_options.MaxRecordSize, Array.MaxLength));
         cursor.Entries.Clear();
-        cursor.RecordsOffset = contentOffset + recordsStart;
-        records.CopyTo(cursor.Records.ResetTo(records.Length));
+        cursor.RecordsOffset = compression == "" ? contentOffset + recordsStart : contentOffset;
+        // `partial` is the reader's scratch buffer (ReadContent), so the decoder can stream from the array.
+        if (!McapChunkDecoder.DecodePrefix(compression, _scratch, recordsStart, partial.Length - recordsStart, cursor.Records, limit))
+        {
+            Warn($"truncated Chunk at offset {contentOffset - 9}: compression '{compression}' is not supported, its records are lost");
+            return false;
+        }
         cursor.IsPartial = true;
         IndexChunk(cursor, cursor.Records.Span, filter, channels);
         return cursor.Entries.Count > 0;
