@@ -26,17 +26,42 @@ public sealed partial class SqliteBagFile
         if (!_warnings.Contains(warning)) _warnings.Add(warning);
     }
 
-    private void MarkDamaged(SqliteException e)
+    /// <summary>What damage looks like through SQLite: an error (11 "malformed", 26 "not a database"), or a
+    /// NOT NULL column read back as NULL or as another type.</summary>
+    private static bool IsDamage(Exception e) => e is SqliteException or InvalidOperationException or InvalidCastException or FormatException;
+
+    private void MarkDamaged(string reason)
     {
         if (_damage is not null) return;
-        _damage = e.Message;
-        Warn($"{Path}: damaged sqlite3 file ({e.Message}); reading its rows straight from the pages");
+        _damage = reason;
+        Warn($"{Path}: damaged sqlite3 file ({reason}); reading its rows straight from the pages");
+    }
+
+    /// <summary>
+    /// Messages are read in timestamp order through <c>timestamp_idx</c>; a damaged index page that SQLite does not
+    /// notice would silently drop rows. Counting the same selection with and without the index catches that for
+    /// the price of one pass over the table's leaf pages (payload overflow pages are not read).
+    /// </summary>
+    private void CheckIndexAgreesWithTable(SqliteConnection db, string where, BagReadOptions options)
+    {
+        if (!_hasTimestampIndex) return;
+        try
+        {
+            using var cmd = new SqliteCommand($"SELECT (SELECT count(*) FROM messages NOT INDEXED WHERE {where}), (SELECT count(*) FROM messages INDEXED BY timestamp_idx WHERE {where})", db);
+            cmd.Parameters.AddWithValue("$s", options.StartTimeNs);
+            cmd.Parameters.AddWithValue("$e", options.EndTimeNs);
+            using var r = cmd.ExecuteReader();
+            r.Read();
+            if (r.GetInt64(0) != r.GetInt64(1))
+                MarkDamaged($"timestamp_idx lists {r.GetInt64(1)} messages, the messages table holds {r.GetInt64(0)}");
+        }
+        catch (Exception e) when (IsDamage(e)) { MarkDamaged(e.Message); }
     }
 
     /// <summary>SQLite could not read the schema: take topics and messages from the pages, or say why not.</summary>
-    private bool OpenDamaged(SqliteException e)
+    private bool OpenDamaged(string reason)
     {
-        MarkDamaged(e);
+        MarkDamaged(reason);
         _topics.Clear();
         _topicsById.Clear();
         using var scanner = new SqliteRowScanner(Path);
@@ -47,7 +72,7 @@ public sealed partial class SqliteBagFile
         if (topics.Count == 0)
         {
             if (messages.Count == 0) return false;
-            throw new BagFormatException($"{Path}: damaged sqlite3 file ({e.Message}): {messages.Count} message rows are on its pages, but no topics row is readable, so their types are unknown");
+            throw new BagFormatException($"{Path}: damaged sqlite3 file ({reason}): {messages.Count} message rows are on its pages, but no topics row is readable, so their types are unknown");
         }
         // Column count tells the schema: 4 columns (no QoS) is schema 1, which stored types without /msg/.
         var schema1 = topics.All(t => t.OfferedQosProfiles.Length == 0 && t.TypeDescriptionHash.Length == 0);

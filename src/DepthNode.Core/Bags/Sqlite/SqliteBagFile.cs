@@ -14,6 +14,7 @@ public sealed partial class SqliteBagFile : IDisposable
     private readonly SqliteConnection? _db;
     private readonly Dictionary<long, TopicInfo> _topicsById = [];
     private readonly List<TopicInfo> _topics = [];
+    private readonly bool _hasTimestampIndex;
 
     public SqliteBagFile(string path)
     {
@@ -30,13 +31,15 @@ public sealed partial class SqliteBagFile : IDisposable
             _db.Open();
             SchemaVersion = DetectSchemaVersion();
             LoadTopics();
+            using var index = new SqliteCommand("SELECT count(*) FROM sqlite_master WHERE type='index' AND name='timestamp_idx'", _db);
+            _hasTimestampIndex = Convert.ToInt64(index.ExecuteScalar()) > 0;
         }
-        catch (SqliteException e)
+        catch (Exception e) when (IsDamage(e))
         {
             _db.Dispose();
             _db = null;
             // SQLite cannot even read the schema (damaged header or schema page): the rows may still be on their pages.
-            if (!OpenDamaged(e)) throw new BagFormatException($"{path}: not a readable rosbag2 sqlite3 file: {e.Message}", e);
+            if (!OpenDamaged(e.Message)) throw new BagFormatException($"{path}: not a readable rosbag2 sqlite3 file: {e.Message}", e);
         }
     }
 
@@ -120,7 +123,7 @@ public sealed partial class SqliteBagFile : IDisposable
         if (_db is not null && _damage is null)
         {
             try { return SqlStatistics(_db); }
-            catch (SqliteException e) { MarkDamaged(e); }
+            catch (Exception e) when (IsDamage(e)) { MarkDamaged(e.Message); }
         }
         return SalvagedStatistics();
     }
@@ -151,12 +154,14 @@ public sealed partial class SqliteBagFile : IDisposable
         if (_db is not null && _damage is null)
         {
             var filter = ids.Count == _topicsById.Count ? "" : $" AND topic_id IN ({string.Join(",", ids)})";
-            using var cmd = new SqliteCommand($"SELECT topic_id, timestamp, data, id FROM messages WHERE timestamp >= $s AND timestamp < $e{filter} ORDER BY timestamp, id", _db);
+            var where = $"timestamp >= $s AND timestamp < $e{filter}";
+            CheckIndexAgreesWithTable(_db, where, options);
+            using var cmd = new SqliteCommand($"SELECT topic_id, timestamp, data, id FROM messages WHERE {where} ORDER BY timestamp, id", _db);
             cmd.Parameters.AddWithValue("$s", options.StartTimeNs);
             cmd.Parameters.AddWithValue("$e", options.EndTimeNs);
             using var r = TryExecute(cmd);
             var buffer = new byte[1024];
-            while (r is not null && TryNext(r, ref buffer, out var message, out var id))
+            while (r is not null && _damage is null && TryNext(r, ref buffer, out var message, out var id))
             {
                 yield return message;
                 last = (message.LogTimeNs, id);
@@ -169,7 +174,7 @@ public sealed partial class SqliteBagFile : IDisposable
     private SqliteDataReader? TryExecute(SqliteCommand cmd)
     {
         try { return cmd.ExecuteReader(); }
-        catch (SqliteException e) { MarkDamaged(e); return null; }
+        catch (Exception e) when (IsDamage(e)) { MarkDamaged(e.Message); return null; }
     }
 
     private bool TryNext(SqliteDataReader r, ref byte[] buffer, out BagMessage message, out long id)
@@ -189,9 +194,9 @@ public sealed partial class SqliteBagFile : IDisposable
             message = new BagMessage(topic, t, t, buffer.AsMemory(0, len));
             return true;
         }
-        catch (SqliteException e)
+        catch (Exception e) when (IsDamage(e))
         {
-            MarkDamaged(e);
+            MarkDamaged(e.Message);
             return false;
         }
     }

@@ -8,7 +8,7 @@ namespace DepthNode.Bags.Sqlite;
 /// does: every page is looked at on its own, so a broken page (or a broken interior page above intact leaves, or a
 /// broken schema page) loses only the rows stored on it. Rows are recognised by their shape, which rosbag2 fixes:
 /// <c>messages(id, topic_id INTEGER, timestamp INTEGER, data BLOB)</c> and
-/// <c>topics(id, name TEXT '/…', type TEXT, serialization_format TEXT[, offered_qos_profiles TEXT[, type_description_hash TEXT]])</c>.
+/// <c>topics(id, name TEXT, type TEXT 'pkg/…', serialization_format TEXT[, offered_qos_profiles TEXT[, type_description_hash TEXT]])</c>.
 /// Format facts (page header, cell layout, overflow, record serial types) are from the SQLite file format document.
 /// </summary>
 internal sealed class SqliteRowScanner : IDisposable
@@ -218,8 +218,8 @@ internal sealed class SqliteRowScanner : IDisposable
             texts[i - 1] = Encoding.UTF8.GetString(body[..len]);
             body = body[len..];
         }
-        // ROS topic names are absolute; message_definitions rows (same column count) start with a package name.
-        if (!texts[0].StartsWith('/')) return false;
+        // The type (pkg/msg/Type) is the third column; message_definitions rows (same column count) hold an encoding there.
+        if (!texts[1].Contains('/') || texts[0].Length == 0) return false;
         row = new TopicRow(rowId, texts[0], texts[1], texts[2], texts.Length > 3 ? texts[3] : "", texts.Length > 4 ? texts[4] : "");
         return true;
     }
