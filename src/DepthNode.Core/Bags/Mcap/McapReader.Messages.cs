@@ -380,8 +380,8 @@ public sealed partial class McapReader
         r.U64("message_start_time"); r.U64("message_end_time");
         var declared = r.U64("uncompressed_size");
         r.U32("uncompressed_crc");
-        var compLen = r.U32("compression");
-        if (compLen > 16 || r.Remaining < compLen + 8) return false;
+        var compLen = BinaryPrimitives.ReadUInt32LittleEndian(partial[r.Position..]);
+        if (compLen > 16 || r.Remaining < 4 + compLen + 8) return false;
         var compression = r.CompressionName("compression");
         r.U64("records_length");
         var recordsStart = r.Position;
