@@ -24,7 +24,7 @@ public class McapTruncationTests
     }
 
     /// <summary>A compressed chunk: where its compressed records lie in the file and which messages (by index) it holds.</summary>
-    private sealed record CompressedChunk(long RecordsStart, long End, string Compression, int FirstMessage, int Count);
+    internal sealed record CompressedChunk(long RecordsStart, long End, string Compression, int FirstMessage, int Count);
 
     /// <summary>
     /// Independent walk of the file (spec framing only): for each message, the file offset at which it becomes
@@ -90,7 +90,7 @@ public class McapTruncationTests
     /// whole blocks only; for LZ4 the prefix is first shortened to its last whole block (the LZ4 frame's block
     /// framing walked here), since the CLI also streams out part of a stored block.
     /// </summary>
-    private static int ReadableInCutChunk(byte[] file, CompressedChunk chunk, long cut)
+    internal static int ReadableInCutChunk(byte[] file, CompressedChunk chunk, long cut)
     {
         var end = cut;
         if (chunk.Compression == "lz4")

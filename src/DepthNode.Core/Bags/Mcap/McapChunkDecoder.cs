@@ -77,8 +77,9 @@ internal sealed class McapChunkDecoder : IDisposable
     /// throws for missing or trailing bytes; the output stops at <paramref name="limit"/> (the declared size).
     /// </summary>
     /// <returns>False for a compression this reader does not know (nothing is decoded).</returns>
-    public static bool DecodePrefix(string compression, byte[] array, int start, int length, BoundedPooledBuffer output, long limit)
+    public static bool DecodePrefix(string compression, byte[] array, int start, int length, BoundedPooledBuffer output, long limit, out string? stoppedBy)
     {
+        stoppedBy = null;
         output.Reset(limit);
         if (compression == "")
         {
@@ -89,7 +90,7 @@ internal sealed class McapChunkDecoder : IDisposable
         }
         if (compression is not ("zstd" or "lz4")) return false;
         using var ms = new MemoryStream(array, start, length, writable: false);
-        using Stream decoder = compression == "zstd" ? new DecompressionStream(ms) : LZ4Stream.Decode(ms);
+        using Stream decoder = compression == "zstd" ? new DecompressionStream(ms) : LZ4Stream.Decode(ms, interactive: true);
         try
         {
             while (output.Length < limit)
@@ -103,6 +104,7 @@ internal sealed class McapChunkDecoder : IDisposable
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // The decoder meets the cut (or garbage after it): what it produced before is whole blocks.
+            stoppedBy = e.Message;
         }
         return true;
     }

@@ -106,7 +106,19 @@ public sealed partial class McapReader
     /// </summary>
     private IEnumerable<McapMessageView> UnindexedRead(McapMessageFilter filter)
     {
-        var slots = MapDataSection(out var ordered, out var tail);
+        List<DataSlot> slots;
+        bool ordered;
+        long? tail;
+        try
+        {
+            slots = MapDataSection(out ordered, out tail);
+            // A whole file whose records stop making sense before the end is damaged: the scan skips over that.
+            if (tail is not null && _options.SkipDamage && EndsWithMagic) ordered = true;
+        }
+        catch (McapException) when (_options.SkipDamage)
+        {
+            (slots, ordered, tail) = ([], true, null);
+        }
         foreach (var m in ordered ? LinearScan(filter, metadataOnly: false, null) : MergeSlots(slots, filter, tail)) yield return m;
     }
 
@@ -167,8 +179,7 @@ public sealed partial class McapReader
                     cursor.Order = slot.Offset;
                     if (slot.IsChunk)
                     {
-                        LoadChunk(slot.Offset, slot.Length + 9, cursor);
-                        IndexChunk(cursor, cursor.Records.Span, filter, channels);
+                        if (!TryLoadChunk(slot.Offset, slot.Length + 9, [], cursor, filter, channels)) { ReturnCursor(cursor); continue; }
                     }
                     else
                     {
@@ -208,6 +219,23 @@ public sealed partial class McapReader
         DecodeChunk(content, offset + 9, cursor);
     }
 
+    /// <summary>Loads and lexes one chunk; a damaged one is skipped and reported (unless damage must throw).</summary>
+    private bool TryLoadChunk(long offset, ulong length, IEnumerable<ulong> messageIndexOffsets, ChunkCursor cursor, McapMessageFilter filter, ChannelSelection channels)
+    {
+        try
+        {
+            LoadChunk(offset, length, cursor);
+            IndexChunk(cursor, cursor.Records.Span, filter, channels);
+            return true;
+        }
+        catch (McapException e) when (_options.SkipDamage)
+        {
+            cursor.Entries.Clear();
+            SkipDamagedChunk(e, offset, length, messageIndexOffsets);
+            return false;
+        }
+    }
+
     private void DecodeChunk(ReadOnlySpan<byte> content, long contentOffset, ChunkCursor cursor)
     {
         var header = McapRecordParser.ParseChunkHeader(content, contentOffset);
@@ -241,8 +269,7 @@ public sealed partial class McapReader
                     var cursor = RentCursor();
                     cursor.Order = (long)ci.ChunkStartOffset; // equal log times: file order
                     next++;
-                    LoadChunk((long)ci.ChunkStartOffset, ci.ChunkLength, cursor);
-                    IndexChunk(cursor, cursor.Records.Span, filter, channels);
+                    if (!TryLoadChunk((long)ci.ChunkStartOffset, ci.ChunkLength, ci.MessageIndexOffsets.Values, cursor, filter, channels)) { ReturnCursor(cursor); continue; }
                     if (cursor.Entries.Count > 0) queue.Enqueue(cursor, (cursor.CurrentTime, cursor.Order));
                     else ReturnCursor(cursor);
                 }
@@ -260,21 +287,21 @@ public sealed partial class McapReader
 
     /// <summary>
     /// Walks the data section record by record. Stops at DataEnd (checking the data CRC), at the Footer, or where the
-    /// file is cut off: then it warns, yields the complete messages of a partial uncompressed chunk, and ends.
+    /// file is cut off: then it warns, yields the complete messages of the partial chunk, and ends. A damaged record
+    /// (with <see cref="McapReaderOptions.SkipDamage"/>) is skipped up to the next valid record and reported.
     /// </summary>
     private IEnumerable<McapMessageView> LinearScan(McapMessageFilter? filter, bool metadataOnly, List<McapMetadata>? metadata, long? from = null)
     {
         filter ??= new McapMessageFilter();
-        var channels = new ChannelSelection(filter, this);
-        var crc = _options.VerifyCrcs && !metadataOnly && from is null ? new Crc32() : null;
-        if (crc is not null)
+        var scan = new ScanState(filter, new ChannelSelection(filter, this), metadataOnly, metadata, from ?? _dataStart);
+        if (_options.VerifyCrcs && !metadataOnly && from is null)
         {
             // The data CRC covers everything from the magic up to the DataEnd record.
+            scan.Crc = new Crc32();
             var prefix = new byte[_dataStart];
             ReadExactly(0, prefix);
-            crc.Append(prefix);
+            scan.Crc.Append(prefix);
         }
-        var pos = from ?? _dataStart;
         long yielded = 0;
         ulong lastTime = 0;
         var cursor = RentCursor();
@@ -282,78 +309,153 @@ public sealed partial class McapReader
         {
             while (true)
             {
-                if (!TryReadRecordHeader(pos, out var op, out var len))
+                var step = NextRecord(scan, cursor, yielded);
+                if (step == ScanStep.End) yield break;
+                if (step == ScanStep.Message)
                 {
-                    Warn(pos == _length
-                        ? $"truncated at offset {pos}: file ends without DataEnd/Footer ({yielded} messages read)"
-                        : $"truncated at offset {pos}: file ends inside a record header ({yielded} messages read)");
-                    yield break;
+                    yielded++;
+                    CheckOrder(scan.Message.LogTime, scan.RecordOffset, ref lastTime);
+                    yield return scan.Message;
                 }
-                if (op == 0) throw new McapException(McapErrorKind.Invalid, pos, null, "opcode", "opcode 0 is not a record");
-                var available = _length - pos - 9;
-                if (len > (ulong)available)
+                else if (step is ScanStep.Chunk or ScanStep.PartialChunk)
                 {
-                    Warn($"truncated at offset {pos}: {McapConstants.Name(op)} record needs {len} bytes, file has {available} ({yielded} messages read before the cut)");
-                    if (op == McapOpcode.Chunk && !metadataOnly)
+                    for (cursor.Index = 0; cursor.Index < cursor.Entries.Count; cursor.Index++)
                     {
-                        // A killed recorder leaves the last chunk cut off; its uncompressed records up to the cut are still whole.
-                        CheckSize(available, pos, "Chunk", "length");
-                        var partial = ReadContent(pos + 9, (ulong)available, "Chunk");
-                        if (TryPartialChunk(partial, pos + 9, cursor, filter, channels))
-                            for (cursor.Index = 0; cursor.Index < cursor.Entries.Count; cursor.Index++)
-                                yield return View(cursor, channels);
+                        yielded++;
+                        CheckOrder(cursor.CurrentTime, scan.RecordOffset, ref lastTime);
+                        yield return View(cursor, scan.Channels);
                     }
-                    yield break;
+                    if (step == ScanStep.PartialChunk) yield break;
                 }
-                var contentOffset = pos + 9;
-                var next = contentOffset + (long)len;
-                var skipContent = metadataOnly ? op is not (McapOpcode.Metadata or McapOpcode.DataEnd) : crc is null && op is not (McapOpcode.Schema or McapOpcode.Channel or McapOpcode.Message or McapOpcode.Chunk or McapOpcode.Metadata or McapOpcode.DataEnd);
-                if (op == McapOpcode.DataEnd)
-                {
-                    var dataCrc = McapRecordParser.ParseDataEnd(ReadContent(contentOffset, len, "DataEnd"), contentOffset);
-                    if (crc is not null && dataCrc != 0 && crc.GetCurrentHashAsUInt32() != dataCrc)
-                        throw new McapException(McapErrorKind.CrcMismatch, contentOffset, "DataEnd", "data_section_crc", $"stored 0x{dataCrc:X8}, computed 0x{crc.GetCurrentHashAsUInt32():X8}");
-                    yield break;
-                }
-                if (op == McapOpcode.Footer) yield break;
-                if (skipContent) { pos = next; continue; }
-                var content = ReadContent(contentOffset, len, McapConstants.Name(op));
-                if (crc is not null) { crc.Append(_header); crc.Append(content); }
-                switch (op)
-                {
-                    case McapOpcode.Schema: AddSchema(McapRecordParser.ParseSchema(content, contentOffset), contentOffset); break;
-                    case McapOpcode.Channel: AddChannel(McapRecordParser.ParseChannel(content, contentOffset), contentOffset); break;
-                    case McapOpcode.Metadata: metadata?.Add(McapRecordParser.ParseMetadata(content, contentOffset)); break;
-                    case McapOpcode.Message when !metadataOnly:
-                        var h = McapRecordParser.ParseMessageHeader(content, contentOffset);
-                        var ch = channels.Select(h.ChannelId, contentOffset);
-                        if (ch is not null && h.LogTime >= filter.StartTime && h.LogTime < filter.EndTime)
-                        {
-                            yielded++;
-                            CheckOrder(h.LogTime, contentOffset, ref lastTime);
-                            yield return new McapMessageView(ch, h.Sequence, h.LogTime, h.PublishTime,
-                                _scratch.AsMemory(McapConstants.MessageHeaderLength, (int)len - McapConstants.MessageHeaderLength));
-                        }
-                        break;
-                    case McapOpcode.Chunk when !metadataOnly:
-                        cursor.Entries.Clear();
-                        DecodeChunk(content, contentOffset, cursor);
-                        IndexChunk(cursor, cursor.Records.Span, filter, channels);
-                        for (cursor.Index = 0; cursor.Index < cursor.Entries.Count; cursor.Index++)
-                        {
-                            yielded++;
-                            CheckOrder(cursor.CurrentTime, contentOffset, ref lastTime);
-                            yield return View(cursor, channels);
-                        }
-                        break;
-                }
-                pos = next;
             }
         }
         finally
         {
             ReturnCursor(cursor);
         }
+    }
+
+    private enum ScanStep { Skip, Message, Chunk, PartialChunk, End }
+
+    /// <summary>Where a <see cref="LinearScan"/> is, and what it just read.</summary>
+    private sealed class ScanState(McapMessageFilter filter, ChannelSelection channels, bool metadataOnly, List<McapMetadata>? metadata, long start)
+    {
+        public readonly McapMessageFilter Filter = filter;
+        public readonly ChannelSelection Channels = channels;
+        public readonly bool MetadataOnly = metadataOnly;
+        public readonly List<McapMetadata>? Metadata = metadata;
+        public long Position = start;
+        public long RecordOffset;
+        public Crc32? Crc;
+        public McapMessageView Message;
+    }
+
+    /// <summary>Reads the record at the scan position and moves past it; damage is skipped here, so the caller only yields.</summary>
+    private ScanStep NextRecord(ScanState scan, ChunkCursor cursor, long yielded)
+    {
+        while (true)
+        {
+            var pos = scan.Position;
+            scan.RecordOffset = pos;
+            if (!TryReadRecordHeader(pos, out var op, out var len))
+            {
+                Warn(pos == _length
+                    ? $"truncated at offset {pos}: file ends without DataEnd/Footer ({yielded} messages read)"
+                    : $"truncated at offset {pos}: file ends inside a record header ({yielded} messages read)");
+                return ScanStep.End;
+            }
+            var available = _length - pos - 9;
+            if (op == 0 || (len > (ulong)available && EndsWithMagic))
+            {
+                // A whole file (it ends with the closing magic) whose record claims more than is there: damage, not a cut.
+                var e = op == 0
+                    ? new McapException(McapErrorKind.Invalid, pos, null, "opcode", "opcode 0 is not a record")
+                    : new McapException(McapErrorKind.Invalid, pos, McapConstants.Name(op), "length", $"{len} bytes, but only {available} follow");
+                if (!_options.SkipDamage) throw e;
+                if (op == McapOpcode.Chunk && TryChunkLengthFromHeader(pos, out var inner))
+                {
+                    DamagedRecords++;
+                    Warn($"damaged Chunk.length at offset {pos}: {len} bytes claimed; using the {inner} bytes its header's records_length gives");
+                    len = inner;
+                }
+                else if (!SkipDamaged(scan, e, pos, null)) return ScanStep.End;
+                else continue;
+            }
+            if (len > (ulong)available)
+            {
+                Warn($"truncated at offset {pos}: {McapConstants.Name(op)} record needs {len} bytes, file has {available} ({yielded} messages read before the cut)");
+                if (op != McapOpcode.Chunk || scan.MetadataOnly) return ScanStep.End;
+                // A killed recorder leaves the last chunk cut off; the records up to the cut are still whole.
+                CheckSize(available, pos, "Chunk", "length");
+                var partial = ReadContent(pos + 9, (ulong)available, "Chunk");
+                try
+                {
+                    return TryPartialChunk(partial, pos + 9, cursor, scan.Filter, scan.Channels) ? ScanStep.PartialChunk : ScanStep.End;
+                }
+                catch (McapException e) when (_options.SkipDamage)
+                {
+                    Warn($"damaged records in the cut-off Chunk at offset {pos}: {e.Message}");
+                    return cursor.Entries.Count > 0 ? ScanStep.PartialChunk : ScanStep.End;
+                }
+            }
+            var next = pos + 9 + (long)len;
+            try
+            {
+                var step = ReadRecord(scan, cursor, op, len, pos);
+                scan.Position = next;
+                if (step != ScanStep.End || op != McapOpcode.DataEnd) return step;
+                return ScanStep.End;
+            }
+            catch (McapException e) when (_options.SkipDamage)
+            {
+                cursor.Entries.Clear();
+                // The record's own length is trusted only when a valid record follows it.
+                long? trusted = IsPlausibleRecord(next, strict: false) ? next : null;
+                if (!SkipDamaged(scan, e, pos, trusted, op == McapOpcode.Chunk && trusted is not null ? CountIndexedMessages(next) : null)) return ScanStep.End;
+            }
+        }
+    }
+
+    private ScanStep ReadRecord(ScanState scan, ChunkCursor cursor, McapOpcode op, ulong len, long pos)
+    {
+        var contentOffset = pos + 9;
+        if (op == McapOpcode.DataEnd)
+        {
+            var dataCrc = McapRecordParser.ParseDataEnd(ReadContent(contentOffset, len, "DataEnd"), contentOffset);
+            if (scan.Crc is not null && dataCrc != 0 && scan.Crc.GetCurrentHashAsUInt32() != dataCrc)
+            {
+                var e = new McapException(McapErrorKind.CrcMismatch, contentOffset, "DataEnd", "data_section_crc", $"stored 0x{dataCrc:X8}, computed 0x{scan.Crc.GetCurrentHashAsUInt32():X8}");
+                // Damage already skipped (and reported) explains the mismatch; otherwise it is news, but every message has been read by now.
+                if (!_options.SkipDamage) throw e;
+                if (DamagedRecords == 0) Warn($"{e.Message}: some bytes of the data section are wrong, though every record parsed");
+            }
+            return ScanStep.End;
+        }
+        if (op == McapOpcode.Footer) return ScanStep.End;
+        var skipContent = scan.MetadataOnly ? op is not McapOpcode.Metadata
+            : scan.Crc is null && op is not (McapOpcode.Schema or McapOpcode.Channel or McapOpcode.Message or McapOpcode.Chunk or McapOpcode.Metadata);
+        if (skipContent) return ScanStep.Skip;
+        var content = ReadContent(contentOffset, len, McapConstants.Name(op));
+        if (scan.Crc is not null) { scan.Crc.Append(_header); scan.Crc.Append(content); }
+        switch (op)
+        {
+            case McapOpcode.Schema: AddSchema(McapRecordParser.ParseSchema(content, contentOffset), contentOffset); break;
+            case McapOpcode.Channel: AddChannel(McapRecordParser.ParseChannel(content, contentOffset), contentOffset); break;
+            case McapOpcode.Metadata: scan.Metadata?.Add(McapRecordParser.ParseMetadata(content, contentOffset)); break;
+            case McapOpcode.Message when !scan.MetadataOnly:
+                var h = McapRecordParser.ParseMessageHeader(content, contentOffset);
+                var ch = scan.Channels.Select(h.ChannelId, contentOffset);
+                if (ch is null || h.LogTime < scan.Filter.StartTime || h.LogTime >= scan.Filter.EndTime) break;
+                scan.Message = new McapMessageView(ch, h.Sequence, h.LogTime, h.PublishTime,
+                    _scratch.AsMemory(McapConstants.MessageHeaderLength, (int)len - McapConstants.MessageHeaderLength));
+                return ScanStep.Message;
+            case McapOpcode.Chunk when !scan.MetadataOnly:
+                cursor.Entries.Clear();
+                DecodeChunk(content, contentOffset, cursor);
+                IndexChunk(cursor, cursor.Records.Span, scan.Filter, scan.Channels);
+                return ScanStep.Chunk;
+        }
+        return ScanStep.Skip;
     }
 
     /// <summary>Without an index, messages come in file order, which rosbag2 makes log-time order; say so when it is not.</summary>
@@ -389,11 +491,13 @@ public sealed partial class McapReader
         cursor.Entries.Clear();
         cursor.RecordsOffset = compression == "" ? contentOffset + recordsStart : contentOffset;
         // `partial` is the reader's scratch buffer (ReadContent), so the decoder can stream from the array.
-        if (!McapChunkDecoder.DecodePrefix(compression, _scratch, recordsStart, partial.Length - recordsStart, cursor.Records, limit))
+        if (!McapChunkDecoder.DecodePrefix(compression, _scratch, recordsStart, partial.Length - recordsStart, cursor.Records, limit, out var stoppedBy))
         {
             Warn($"truncated Chunk at offset {contentOffset - 9}: compression '{compression}' is not supported, its records are lost");
             return false;
         }
+        if (compression != "")
+            Warn($"truncated Chunk at offset {contentOffset - 9}: {cursor.Records.Length} of its {declared} bytes decompressed from the {partial.Length - recordsStart} compressed bytes there{(stoppedBy is null ? "" : $" ({compression}: {stoppedBy})")}");
         cursor.IsPartial = true;
         IndexChunk(cursor, cursor.Records.Span, filter, channels);
         return cursor.Entries.Count > 0;
