@@ -123,8 +123,10 @@ public sealed class BagCommand : ICommand, IHasValueOptions
         // Without --storage the output keeps the input's storage.
         var storage = storageOption ?? (bag.Info.StorageId == "sqlite3" ? BagStorage.Sqlite3 : BagStorage.Mcap);
         BagOutputOptions.CheckCombination(storage, compression);
-        var n = BagConverter.Convert(bag, output, storage, compression);
+        var (n, replaced) = BagConverter.Run(bag, output, storage, compression);
         stdout.WriteLine($"converted {n} messages on {bag.Info.Topics.Count} topics: {input} ({bag.Info.StorageId}) -> {output} ({(storage == BagStorage.Mcap ? "mcap" : "sqlite3")}{(compression == McapCompression.None ? "" : ", " + compression.ToString().ToLowerInvariant())})");
+        if (storage == BagStorage.Sqlite3 && bag.Info.StorageId == "mcap")
+            stdout.WriteLine($"note: sqlite3 has no publish_time column: {replaced} of {n} messages had a publish_time other than their log_time; it now reads back as the log_time");
         return 0;
     }
 
@@ -145,6 +147,8 @@ public sealed class BagCommand : ICommand, IHasValueOptions
         if (!File.Exists(input)) throw new CliException($"{input}: no such file");
         var result = McapRecovery.Recover(input, output, compression, w => stderr.WriteLine($"warning: {w}"));
         stdout.WriteLine($"recovered {result.Messages} messages on {result.Channels} channels from {input} into {output}");
+        if (result.DamagedRecords > 0)
+            stdout.WriteLine($"skipped {result.DamagedRecords} damaged records ({result.SkippedBytes} bytes, {result.LostMessages} messages known lost with them; see the warnings)");
         return 0;
     }
 }

@@ -12,6 +12,8 @@ public sealed partial class McapReader
 {
     private bool? _endsWithMagic;
     private readonly List<long> _chunkStarts = [];
+    // A file may be scanned more than once (metadata, then messages): each damaged offset is counted once.
+    private readonly HashSet<long> _damagedAt = [];
 
     /// <summary>Damaged records (or chunks) skipped so far.</summary>
     public int DamagedRecords { get; private set; }
@@ -43,11 +45,14 @@ public sealed partial class McapReader
     /// <summary>Counts and reports damage at <paramref name="at"/>; moves the scan to <paramref name="trusted"/> or the next valid record. False when none follows.</summary>
     private bool SkipDamaged(ScanState scan, McapException e, long at, long? trusted, long? lostMessages = null)
     {
-        DamagedRecords++;
         var resume = trusted ?? FindResync(at + 1);
         var skipped = (resume ?? _length) - at;
-        SkippedBytes += skipped;
-        LostMessages += lostMessages ?? 0;
+        if (_damagedAt.Add(at))
+        {
+            DamagedRecords++;
+            SkippedBytes += skipped;
+            LostMessages += lostMessages ?? 0;
+        }
         var lost = lostMessages is { } n ? $"{skipped} bytes and {n} messages skipped" : $"{skipped} bytes skipped";
         Warn($"damaged data at offset {at} ({e.Message}): {lost}, " +
              (resume is { } r ? $"reading on at offset {r}" : "no valid record follows"));
@@ -59,11 +64,14 @@ public sealed partial class McapReader
     /// <summary>An indexed chunk that cannot be read: skipped, its messages counted from its message indexes.</summary>
     private void SkipDamagedChunk(McapException e, long offset, ulong length, IEnumerable<ulong> messageIndexOffsets)
     {
-        DamagedRecords++;
-        SkippedBytes += (long)length;
         long lost = 0;
         foreach (var at in messageIndexOffsets) lost += CountIndexedMessages((long)at, single: true);
-        LostMessages += lost;
+        if (_damagedAt.Add(offset))
+        {
+            DamagedRecords++;
+            SkippedBytes += (long)length;
+            LostMessages += lost;
+        }
         Warn($"damaged Chunk at offset {offset} ({e.Message}): skipped with its {lost} messages, reading on at the next chunk");
     }
 

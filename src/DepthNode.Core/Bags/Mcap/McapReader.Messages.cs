@@ -374,7 +374,7 @@ public sealed partial class McapReader
                 if (!_options.SkipDamage) throw e;
                 if (op == McapOpcode.Chunk && TryChunkLengthFromHeader(pos, out var inner))
                 {
-                    DamagedRecords++;
+                    if (_damagedAt.Add(pos)) DamagedRecords++;
                     Warn($"damaged Chunk.length at offset {pos}: {len} bytes claimed; using the {inner} bytes its header's records_length gives");
                     len = inner;
                 }
