@@ -190,10 +190,13 @@ public class McapDamageTests
         var chunks = Chunks(file);
         var victim = chunks[chunks.Count / 3];
         BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan((int)victim.Offset + 1), 0x00FF_FFFF_FFFF_0000UL);
-        var got = Read(file, Linear, out var reader);
-        AssertSame(messages, got);
-        Assert.Contains(reader.Warnings, w => w.StartsWith($"damaged.mcap: damaged Chunk.length at offset {victim.Offset}", StringComparison.Ordinal));
-        reader.Dispose();
+        foreach (var options in new[] { null, Linear })
+        {
+            var got = Read(file, options, out var reader);
+            AssertSame(messages, got);
+            Assert.Contains(reader.Warnings, w => w.StartsWith($"damaged.mcap: damaged Chunk.length at offset {victim.Offset}", StringComparison.Ordinal));
+            reader.Dispose();
+        }
     }
 
     [Theory]

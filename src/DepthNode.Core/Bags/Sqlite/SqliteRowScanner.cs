@@ -17,6 +17,7 @@ internal sealed class SqliteRowScanner : IDisposable
     private readonly FileStream _file;
     private readonly byte[] _page;
     private readonly byte[] _overflow;
+    private byte[] _payload = [];
     private readonly int _usable;
 
     public SqliteRowScanner(string path)
@@ -108,7 +109,8 @@ internal sealed class SqliteRowScanner : IDisposable
         int at = BinaryPrimitives.ReadUInt16BigEndian(_page.AsSpan(h + 8 + 2 * key.Cell));
         if (!TryReadCell(_page, at, out var rowId, out var local, out var payloadSize, out var firstOverflow) || rowId != key.RowId) return false;
         if (payloadSize > Array.MaxLength) return false;
-        var payload = new byte[payloadSize];
+        if (_payload.Length < payloadSize) _payload = new byte[Math.Max(payloadSize, Math.Min(2L * _payload.Length, Array.MaxLength))];
+        var payload = _payload.AsSpan(0, (int)payloadSize);
         local.CopyTo(payload);
         var filled = local.Length;
         var next = firstOverflow;
@@ -118,12 +120,12 @@ internal sealed class SqliteRowScanner : IDisposable
             // A chain longer than the file has pages is a loop.
             if (next == 0 || next > PageCount || ++hops > PageCount || !ReadPage(next, _overflow)) return false;
             var n = (int)Math.Min(_usable - 4, payloadSize - filled);
-            _overflow.AsSpan(4, n).CopyTo(payload.AsSpan(filled));
+            _overflow.AsSpan(4, n).CopyTo(payload[filled..]);
             filled += n;
             next = BinaryPrimitives.ReadUInt32BigEndian(_overflow);
         }
         if (!TryParseHeader(payload, out var types, out var bodyStart) || !IsMessageShape(types)) return false;
-        ReadOnlySpan<byte> body = payload.AsSpan(bodyStart);
+        ReadOnlySpan<byte> body = payload[bodyStart..];
         if (!TryInt(types[1], ref body, out _) || !TryInt(types[2], ref body, out _)) return false;
         length = (int)((types[3] - 12) / 2);
         if (length > body.Length) return false;
