@@ -208,4 +208,68 @@ public class SqliteDamageTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [Fact]
+    public void GarbagePages_OnlyBagFormatException()
+    {
+        // Whole pages of random bytes (some posing as table leaves) in copies of a real bag: the page scanner meets
+        // cells with absurd sizes, serial types and overflow pointers, and must turn none of them into a crash.
+        var dir = SyntheticBag.TempDir("sqlite-garbage");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var source = SharedData.Path("bags", "rosbag2", "rosbag2_tests", "resources", "sqlite3", "cdr_test", "cdr_test_0.db3");
+            var intact = File.ReadAllBytes(source);
+            var layout = Map(source);
+            var rng = new Random(77);
+            var file = Path.Combine(dir, "garbage.db3");
+            for (var i = 0; i < 60; i++)
+            {
+                var bytes = (byte[])intact.Clone();
+                for (var k = rng.Next(1, 4); k > 0; k--)
+                {
+                    var page = rng.Next(intact.Length / 4096);
+                    var start = page * 4096 + rng.Next(4096 - 64);
+                    rng.NextBytes(bytes.AsSpan(start, rng.Next(8, page * 4096 + 4096 - start)));
+                    if (rng.Next(2) == 0) bytes[page * 4096 + (page == 0 ? 100 : 0)] = 0x0D;
+                }
+                if (i % 3 == 0) Craft(bytes, layout, i / 3 % 3);
+                File.WriteAllBytes(file, bytes);
+                try
+                {
+                    using var reader = BagReader.Open(file);
+                    _ = reader.Info;
+                    foreach (var m in reader.ReadMessages()) _ = m.Data.Length;
+                }
+                catch (BagFormatException e)
+                {
+                    Assert.Contains("garbage.db3", e.Message);
+                }
+            }
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    /// <summary>
+    /// Rewrites the messages leaf page as one hostile cell: a blob claiming 2^62 bytes, a payload claiming 2^40
+    /// bytes whose overflow chain points back at itself, or a topics-like row whose text claims 2^62 bytes.
+    /// </summary>
+    private static void Craft(byte[] bytes, Layout layout, int kind)
+    {
+        var page = (int)layout.PagesByKind["messages:leaf"][0];
+        var p = bytes.AsSpan((page - 1) * layout.PageSize, layout.PageSize);
+        p.Clear();
+        p[0] = 0x0D;
+        p[4] = 1; // one cell
+        p[5] = 0x0A; // content starts at 0x0A00
+        p[8] = 0x0A; // cell 0 at 0x0A00
+        byte[] huge = [0xC0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00]; // 9-byte varint, about 2^62
+        byte[] cell = kind switch
+        {
+            0 => [15, 1, 13, 0, 1, 1, .. huge, 7, 9],
+            1 => [0x82, 0x80, 0x80, 0x80, 0x80, 0x00, 1, .. new byte[489].Select((_, i) => (byte)(i < 4 ? new byte[] { 4, 0, 1, 1 }[i] : 0)), 0, 0, 0, (byte)page],
+            _ => [16, 1, 14, 0, 0x13, 0x13, .. huge, (byte)'a', (byte)'/'],
+        };
+        cell.CopyTo(p[0xA00..]);
+    }
 }

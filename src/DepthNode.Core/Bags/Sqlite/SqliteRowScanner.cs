@@ -108,7 +108,8 @@ internal sealed class SqliteRowScanner : IDisposable
         if (_page[h] != TableLeaf || key.Cell >= BinaryPrimitives.ReadUInt16BigEndian(_page.AsSpan(h + 3))) return false;
         int at = BinaryPrimitives.ReadUInt16BigEndian(_page.AsSpan(h + 8 + 2 * key.Cell));
         if (!TryReadCell(_page, at, out var rowId, out var local, out var payloadSize, out var firstOverflow) || rowId != key.RowId) return false;
-        if (payloadSize > Array.MaxLength) return false;
+        // A damaged cell may claim any size: no payload is larger than the file that holds it.
+        if (payloadSize > Math.Min(Array.MaxLength, _file.Length)) return false;
         if (_payload.Length < payloadSize) _payload = new byte[Math.Max(payloadSize, Math.Min(2L * _payload.Length, Array.MaxLength))];
         var payload = _payload.AsSpan(0, (int)payloadSize);
         local.CopyTo(payload);
@@ -127,8 +128,9 @@ internal sealed class SqliteRowScanner : IDisposable
         if (!TryParseHeader(payload, out var types, out var bodyStart) || !IsMessageShape(types)) return false;
         ReadOnlySpan<byte> body = payload[bodyStart..];
         if (!TryInt(types[1], ref body, out _) || !TryInt(types[2], ref body, out _)) return false;
-        length = (int)((types[3] - 12) / 2);
-        if (length > body.Length) return false;
+        var blob = (types[3] - 12) / 2;
+        if (blob > body.Length) return false;
+        length = (int)blob;
         if (buffer.Length < length) buffer = new byte[Math.Max(length, buffer.Length * 2)];
         body[..length].CopyTo(buffer);
         return true;
@@ -215,8 +217,9 @@ internal sealed class SqliteRowScanner : IDisposable
         for (var i = 1; i < types.Length; i++)
         {
             if (types[i] < 13 || types[i] % 2 == 0) return false;
-            var len = (int)((types[i] - 13) / 2);
-            if (len > body.Length) return false;
+            var size = (types[i] - 13) / 2;
+            if (size > body.Length) return false;
+            var len = (int)size;
             texts[i - 1] = Encoding.UTF8.GetString(body[..len]);
             body = body[len..];
         }
