@@ -263,12 +263,14 @@ public class SqliteDamageTests
         p[4] = 1; // one cell
         p[5] = 0x0A; // content starts at 0x0A00
         p[8] = 0x0A; // cell 0 at 0x0A00
-        byte[] huge = [0xC0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00]; // 9-byte varint, about 2^62
+        // 9-byte varints of 2^62 (even: a blob) and 2^62 + 1 (odd: a text).
+        byte[] hugeBlob = [0xA0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00];
+        byte[] hugeText = [0xA0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01];
         byte[] cell = kind switch
         {
-            0 => [15, 1, 13, 0, 1, 1, .. huge, 7, 9],
+            0 => [15, 1, 13, 0, 1, 1, .. hugeBlob, 7, 9],
             1 => [0x82, 0x80, 0x80, 0x80, 0x80, 0x00, 1, .. new byte[489].Select((_, i) => (byte)(i < 4 ? new byte[] { 4, 0, 1, 1 }[i] : 0)), 0, 0, 0, (byte)page],
-            _ => [16, 1, 14, 0, 0x13, 0x13, .. huge, (byte)'a', (byte)'/'],
+            _ => [19, 1, 13, 0, 0x13, 0x13, .. hugeText, .. "abcp/q"u8],
         };
         cell.CopyTo(p[0xA00..]);
     }
