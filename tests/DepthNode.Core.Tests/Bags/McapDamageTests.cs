@@ -219,6 +219,24 @@ public class McapDamageTests
         }
     }
 
+    [Fact]
+    public void GarbageMessageLength_InAFileThatIsAlsoCutOff_OnlyThatMessageAndTheCutAreLost()
+    {
+        var (file, messages) = Write(200, new McapWriterOptions { UseChunks = false, WriteSummary = false });
+        var ends = new List<long>();
+        for (long pos = 8; file[pos] != 0x0F; pos += 9 + (long)BinaryPrimitives.ReadUInt64LittleEndian(file.AsSpan((int)pos + 1)))
+            if (file[pos] == 0x05) ends.Add(pos + 9 + (long)BinaryPrimitives.ReadUInt64LittleEndian(file.AsSpan((int)pos + 1)));
+        Assert.Equal(200, ends.Count);
+        var victimStart = ends[49]; // message 50's record starts where message 49's ends
+        BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan((int)victimStart + 1), 0x0000_7FFF_FFFF_FFFFUL);
+        var cut = (ends[180] + ends[181]) / 2;
+        var got = Read(file[..(int)cut], null, out var reader);
+        AssertSame(messages.Where((_, i) => i != 50 && ends[i] <= cut).ToList(), got);
+        Assert.Contains(reader.Warnings, w => w.StartsWith($"damaged.mcap: damaged data at offset {victimStart}", StringComparison.Ordinal));
+        Assert.Contains(reader.Warnings, w => w.Contains("truncated at offset"));
+        reader.Dispose();
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

@@ -86,21 +86,23 @@ public sealed partial class McapReader
                 return ScanStep.End;
             }
             var available = _length - pos - 9;
-            if (op == 0 || (len > (ulong)available && EndsWithMagic))
+            if (len > (ulong)available && op == McapOpcode.Chunk && _options.SkipDamage && TryChunkLengthFromHeader(pos, out var inner))
             {
-                // A whole file (it ends with the closing magic) whose record claims more than is there: damage, not a cut.
+                // The length field is garbage, but the chunk's own records_length fits and a valid record follows.
+                if (_damagedAt.Add(pos)) DamagedRecords++;
+                Warn($"damaged Chunk.length at offset {pos}: {len} bytes claimed; using the {inner} bytes its header's records_length gives");
+                len = inner;
+            }
+            // A record claiming more than is left is a cut, unless the file is whole (it ends with the closing magic)
+            // or a valid record still follows somewhere: then it is damage, and reading goes on after it.
+            else if (op == 0 || (len > (ulong)available && (EndsWithMagic || (_options.SkipDamage && op != McapOpcode.Chunk && FindResync(pos + 1) is not null))))
+            {
                 var e = op == 0
                     ? new McapException(McapErrorKind.Invalid, pos, null, "opcode", "opcode 0 is not a record")
                     : new McapException(McapErrorKind.Invalid, pos, McapConstants.Name(op), "length", $"{len} bytes, but only {available} follow");
                 if (!_options.SkipDamage) throw e;
-                if (op == McapOpcode.Chunk && TryChunkLengthFromHeader(pos, out var inner))
-                {
-                    if (_damagedAt.Add(pos)) DamagedRecords++;
-                    Warn($"damaged Chunk.length at offset {pos}: {len} bytes claimed; using the {inner} bytes its header's records_length gives");
-                    len = inner;
-                }
-                else if (!SkipDamaged(scan, e, pos, null)) return ScanStep.End;
-                else continue;
+                if (!SkipDamaged(scan, e, pos, null)) return ScanStep.End;
+                continue;
             }
             if (len > (ulong)available)
             {
@@ -124,8 +126,7 @@ public sealed partial class McapReader
             {
                 var step = ReadRecord(scan, cursor, op, len, pos);
                 scan.Position = next;
-                if (step != ScanStep.End || op != McapOpcode.DataEnd) return step;
-                return ScanStep.End;
+                return step;
             }
             catch (McapException e) when (_options.SkipDamage)
             {
