@@ -125,9 +125,11 @@ public sealed class BagCommand : ICommand, IHasValueOptions
         var storage = storageOption ?? (bag.Info.StorageId == "sqlite3" ? BagStorage.Sqlite3 : BagStorage.Mcap);
         BagOutputOptions.CheckCombination(storage, compression);
         using var staged = StagedOutput.Begin(output, force, input);
-        var n = BagConverter.Convert(bag, staged.Path, storage, compression);
+        var (n, replaced) = BagConverter.Run(bag, staged.Path, storage, compression);
         staged.Commit();
         stdout.WriteLine($"converted {n} messages on {bag.Info.Topics.Count} topics: {input} ({bag.Info.StorageId}) -> {output} ({(storage == BagStorage.Mcap ? "mcap" : "sqlite3")}{(compression == McapCompression.None ? "" : ", " + compression.ToString().ToLowerInvariant())})");
+        if (storage == BagStorage.Sqlite3 && bag.Info.StorageId == "mcap")
+            stdout.WriteLine($"note: sqlite3 has no publish_time column: {replaced} of {n} messages had a publish_time other than their log_time; it now reads back as the log_time");
         return 0;
     }
 
@@ -152,6 +154,8 @@ public sealed class BagCommand : ICommand, IHasValueOptions
         var result = McapRecovery.Recover(input, staged.Path, compression, w => stderr.WriteLine($"warning: {w}"));
         staged.Commit();
         stdout.WriteLine($"recovered {result.Messages} messages on {result.Channels} channels from {input} into {output}");
+        if (result.DamagedRecords > 0)
+            stdout.WriteLine($"skipped {result.DamagedRecords} damaged records ({result.SkippedBytes} bytes, {result.LostMessages} messages known lost with them; see the warnings)");
         return 0;
     }
 }
