@@ -12,18 +12,24 @@ say() { printf 'setup: %s\n' "$*"; }
 # libgtk-3-0: libOpenCvSharpExtern.so (OpenCvSharp4.official.runtime.linux-x64) links against libgtk-3/libgdk-3.
 # patchelf + g++: the TorchSharp fix-up in build/LibTorchSharpGlibcxx.targets (GCC < 13 systems only).
 # npm: `npm pack` fetches the default network from the npm registry.
+# python3: the launch file checks (py_compile, ast) in tests/DepthNode.Ros.Tests.
+# sqlite3, zstd, lz4: independent references in the bag damage tests (dbstat page map; partial-frame decompression).
 need=()
 dpkg -s libgtk-3-0 >/dev/null 2>&1 || need+=(libgtk-3-0)
 command -v patchelf >/dev/null 2>&1 || need+=(patchelf)
 command -v g++ >/dev/null 2>&1 || need+=(g++)
 command -v npm >/dev/null 2>&1 || need+=(npm)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
+command -v zstd >/dev/null 2>&1 || need+=(zstd)
+command -v lz4 >/dev/null 2>&1 || need+=(lz4)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
   say "installing Debian packages: ${need[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 else
-  say "system packages present (libgtk-3-0, patchelf, g++, npm)"
+  say "system packages present (libgtk-3-0, patchelf, g++, npm, python3, sqlite3, zstd, lz4)"
 fi
 
 # --- 2. The default network ------------------------------------------------------------------------------------

@@ -85,10 +85,25 @@ public class ProviderOptionsTests
         Assert.Equal(version, ProviderOptionsBuilder.TensorRtVersionFromLibraryName(file));
 
     [Fact]
-    public void DetectTensorRtVersion_GivesUnknownOrAVersionNumber()
+    public void DetectTensorRtVersion_MockGpu_MostSpecificLibraryInTheFolders()
     {
-        var v = ProviderOptionsBuilder.DetectTensorRtVersion();
-        Assert.True(v == "unknown" || ProviderOptionsBuilder.TensorRtVersionFromLibraryName("libnvinfer.so." + v) == v, v);
+        // A TensorRT install as its packages lay it out: the soname links and the full version, plus a plugin library.
+        var lib = Directory.CreateTempSubdirectory("depthnode-trt-").FullName;
+        var other = Directory.CreateTempSubdirectory("depthnode-trt-").FullName;
+        try
+        {
+            Assert.Equal("unknown", ProviderOptionsBuilder.DetectTensorRtVersion([lib, other, "/nonexistent"]));
+            foreach (var f in new[] { "libnvinfer.so", "libnvinfer.so.10", "libnvinfer.so.10.3.0", "libnvinfer_plugin.so.10.4.0" })
+                File.WriteAllText(Path.Combine(lib, f), "");
+            File.WriteAllText(Path.Combine(other, "libnvinfer.so.8"), "");
+            Assert.Equal("10.3.0", ProviderOptionsBuilder.DetectTensorRtVersion([other, lib]));
+            Assert.Equal("8", ProviderOptionsBuilder.DetectTensorRtVersion([other]));
+        }
+        finally
+        {
+            Directory.Delete(lib, true);
+            Directory.Delete(other, true);
+        }
     }
 
     [Fact]

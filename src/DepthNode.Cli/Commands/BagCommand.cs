@@ -17,8 +17,8 @@ public sealed class BagCommand : ICommand, IHasValueOptions
     public string Usage =>
         "bag info <bag> [--json]\n" +
         "       " + BagEcho.Usage + "\n" +
-        "       bag convert <in> <out> [--storage mcap|sqlite3] [--compression none|zstd|lz4]\n" +
-        "       bag recover <in.mcap> <out> [--compression none|zstd|lz4]   (out: a bag folder, or a file ending in .mcap)";
+        "       bag convert <in> <out> [--storage mcap|sqlite3] [--compression none|zstd|lz4] [--force]\n" +
+        "       bag recover <in.mcap> <out> [--compression none|zstd|lz4] [--force]   (out: a bag folder, or a file ending in .mcap)";
     public IReadOnlyCollection<string> ValueOptions => ["storage", "compression", "topic", "limit"];
 
     private static readonly Dictionary<string, Func<Arguments, TextWriter, TextWriter, int>> SubCommands = new(StringComparer.Ordinal)
@@ -118,13 +118,18 @@ public sealed class BagCommand : ICommand, IHasValueOptions
         var output = args.Positional(2, "out");
         var storageOption = BagOutputOptions.ParseStorage(args.Option("storage"));
         var compression = BagOutputOptions.ParseCompression(args.Option("compression"));
+        var force = args.Flag("force");
         args.EnsureAllUsed(3);
         using var bag = BagReader.Open(input, w => stderr.WriteLine($"warning: {w}"));
         // Without --storage the output keeps the input's storage.
         var storage = storageOption ?? (bag.Info.StorageId == "sqlite3" ? BagStorage.Sqlite3 : BagStorage.Mcap);
         BagOutputOptions.CheckCombination(storage, compression);
-        var n = BagConverter.Convert(bag, output, storage, compression);
+        using var staged = StagedOutput.Begin(output, force, input);
+        var (n, replaced) = BagConverter.Run(bag, staged.Path, storage, compression);
+        staged.Commit();
         stdout.WriteLine($"converted {n} messages on {bag.Info.Topics.Count} topics: {input} ({bag.Info.StorageId}) -> {output} ({(storage == BagStorage.Mcap ? "mcap" : "sqlite3")}{(compression == McapCompression.None ? "" : ", " + compression.ToString().ToLowerInvariant())})");
+        if (storage == BagStorage.Sqlite3 && bag.Info.StorageId == "mcap")
+            stdout.WriteLine($"note: sqlite3 has no publish_time column: {replaced} of {n} messages had a publish_time other than their log_time; it now reads back as the log_time");
         return 0;
     }
 
@@ -135,7 +140,9 @@ public sealed class BagCommand : ICommand, IHasValueOptions
         var input = args.Positional(1, "in.mcap");
         var output = args.Positional(2, "out");
         var compression = BagOutputOptions.ParseCompression(args.Option("compression"));
+        var force = args.Flag("force");
         args.EnsureAllUsed(3);
+        var given = input;
         if (Directory.Exists(input))
         {
             var files = Directory.GetFiles(input, "*.mcap");
@@ -143,8 +150,12 @@ public sealed class BagCommand : ICommand, IHasValueOptions
             input = files[0];
         }
         if (!File.Exists(input)) throw new CliException($"{input}: no such file");
-        var result = McapRecovery.Recover(input, output, compression, w => stderr.WriteLine($"warning: {w}"));
+        using var staged = StagedOutput.Begin(output, force, given, input);
+        var result = McapRecovery.Recover(input, staged.Path, compression, w => stderr.WriteLine($"warning: {w}"));
+        staged.Commit();
         stdout.WriteLine($"recovered {result.Messages} messages on {result.Channels} channels from {input} into {output}");
+        if (result.DamagedRecords > 0)
+            stdout.WriteLine($"skipped {result.DamagedRecords} damaged records ({result.SkippedBytes} bytes, {result.LostMessages} messages known lost with them; see the warnings)");
         return 0;
     }
 }

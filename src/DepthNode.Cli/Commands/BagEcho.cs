@@ -21,7 +21,7 @@ public static class BagEcho
     {
         var path = args.Positional(1, "bag");
         var topic = args.Required("topic");
-        var limit = args.IntOption("limit", int.MaxValue);
+        var limit = args.IntOption("limit", int.MaxValue, min: 0);
         if (limit < 0) throw new CliException($"--limit must be >= 0, got {limit}", 2);
         var json = args.Flag("json");
         args.EnsureAllUsed(2);

@@ -27,11 +27,11 @@ public sealed class BenchCommand : ICommand, IHasValueOptions
 
     public int Run(Arguments args, TextWriter stdout, TextWriter stderr)
     {
-        var frames = args.IntOption("frames", 200);
-        var warmup = args.IntOption("warmup", 20);
+        var frames = args.IntOption("frames", 200, min: 1);
+        var warmup = args.IntOption("warmup", 20, min: 0);
         var images = args.Option("images");
         var compressed = args.Flag("compressed");
-        var threads = args.IntOption("threads", 0);
+        var threads = args.IntOption("threads", 0, min: 0, meaning: "0 = ONNX Runtime's default");
         var json = args.Flag("json");
         var options = new DepthNodeOptions { MetricSource = MetricSource.GroundPlane, CameraHeightM = StreetScene.CameraHeight };
         if (args.Option("model") is { } model) options = options with { Model = model };

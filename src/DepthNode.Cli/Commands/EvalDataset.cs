@@ -6,7 +6,7 @@ namespace DepthNode.Cli.Commands;
 public sealed record EvalFrame(string Name, string RgbPath, string DepthPath);
 
 /// <summary>
-/// A folder of frames with ground truth, in one of the layouts of ../shared/data: NYU (<c>rgb_*.jpg</c> +
+/// A folder of frames with ground truth, in one of three public layouts: NYU (<c>rgb_*.jpg</c> +
 /// <c>sync_depth_*.png</c>, and <c>*_rgb.png</c> + <c>*_depth.png</c>, mm), KITTI (<c>rgb/</c> + <c>depth/</c>, value/256 m) or SUN3D/3DMatch
 /// (<c>frame-*.color.png</c> + <c>frame-*.depth.png</c>, mm). 0 = no measurement. Depth caps are the standard ones:
 /// indoor 1e-3..10 m, KITTI 1e-3..80 m.
@@ -52,7 +52,7 @@ public sealed record EvalDataset(string Layout, string Folder, double MetresPerU
             return Checked(new EvalDataset("sun3d", full, 1e-3, 1e-3f, 10f, frames));
         }
         if (Directory.GetFiles(full, "frame-*.color.jpg").Length > 0)
-            throw new CliException($"--data {folder}: looks like 7-Scenes, whose depth is not registered to the colour image (see shared/data/README.md); it cannot be scored pixel for pixel");
+            throw new CliException($"--data {folder}: looks like 7-Scenes, whose depth is not registered to the colour image (they come from two separate cameras); it cannot be scored pixel for pixel");
         throw new CliException($"--data {folder}: no known layout (expected rgb/ + depth/ (KITTI), rgb_*.jpg + sync_depth_*.png (NYU) or frame-*.color.png + frame-*.depth.png (SUN3D))");
     }
 

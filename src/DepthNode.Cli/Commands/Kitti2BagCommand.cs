@@ -20,7 +20,7 @@ public sealed class Kitti2BagCommand : ICommand, IHasValueOptions
 {
     public string Name => "kitti2bag";
     public string Summary => "convert a KITTI odometry or raw folder (images, calibration, times, poses) into a rosbag2 bag";
-    public string Usage => "kitti2bag <folder> <out> [--storage mcap|sqlite3] [--compression none|zstd|lz4] [--poses FILE]";
+    public string Usage => "kitti2bag <folder> <out> [--storage mcap|sqlite3] [--compression none|zstd|lz4] [--poses FILE] [--force]";
     public IReadOnlyCollection<string> ValueOptions => ["storage", "compression", "poses"];
 
     // rclcpp defaults (reliable, volatile, keep last 10); /tf_static is transient local like tf2's static broadcaster.
@@ -36,6 +36,7 @@ public sealed class Kitti2BagCommand : ICommand, IHasValueOptions
         var output = args.Positional(1, "out");
         var (storage, compression) = BagOutputOptions.Parse(args);
         var posesOption = args.Option("poses");
+        var force = args.Flag("force");
         args.EnsureAllUsed(2);
 
         if (!Directory.Exists(folder)) throw new CliException($"{folder}: no such folder");
@@ -47,7 +48,8 @@ public sealed class Kitti2BagCommand : ICommand, IHasValueOptions
         // Every message as (log time, writer), sorted so the bag is in time order across cameras.
         using var cdr = new CdrWriter(2 << 20);
         long written = 0;
-        using (var bag = BagWriter.Create(output, storage, compression))
+        using var staged = StagedOutput.Begin(output, force, folder, posesOption);
+        using (var bag = BagWriter.Create(staged.Path, storage, compression))
         {
             void Topic(string name, string type, string qos) =>
                 bag.AddTopic(new TopicInfo(name, type, "cdr", qos, "", MessageDefinitions.Get(type), "ros2msg"));
@@ -97,6 +99,7 @@ public sealed class Kitti2BagCommand : ICommand, IHasValueOptions
                 }
             foreach (var e in events.OrderBy(e => e.Stamp).ThenBy(e => e.Order)) e.Write();
         }
+        staged.Commit();
         stdout.WriteLine($"wrote {written} messages ({sequence.Kind}, {cameras.Max(c => c.Frames.Length)} frames, cameras {string.Join(",", cameras.Select(c => c.Index))}{(poses is null ? ", no poses" : $", poses from {Path.GetFileName(sequence.PosesPath)}")}) to {output}");
         return 0;
     }

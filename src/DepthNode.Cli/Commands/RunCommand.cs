@@ -22,16 +22,17 @@ public sealed class RunCommand : ICommand, IHasValueOptions
     public string Name => "run";
     public string Summary => "run the depth pipeline over a bag and record depth, camera_info, points, colorized depth";
     public string Usage => "run [--bag <in>] [--out <out>] [--config <params.yaml>] [--model <card|onnx>] " +
-        "[--metric-source model|fixed|sparse_depth|ground_plane] [--image-topic T] [--camera-info-topic T] " +
+        "[--metric-source model|fixed|sparse_depth|ground_plane] [--image-topic T | --compressed-image-topic T] [--camera-info-topic T] " +
         "[--storage mcap|sqlite3] [--compression none|zstd|lz4] [--copy-inputs] [--limit N] [--previews N] [--threads N] [--rate R] [--force]";
     public IReadOnlyCollection<string> ValueOptions { get; } =
-        ["bag", "out", "config", "model", "metric-source", "image-topic", "camera-info-topic", "storage", "compression", "limit", "previews", "threads", "frames", "rate"];
+        ["bag", "out", "config", "model", "metric-source", "image-topic", "compressed-image-topic", "camera-info-topic", "storage", "compression", "limit", "previews", "threads", "frames", "rate"];
 
     public int Run(Arguments args, TextWriter stdout, TextWriter stderr)
     {
         var bag = args.Option("bag");
         var demo = bag is null;
-        var outPath = args.Option("out") ?? Path.Combine("out", demo ? "street-depth" : Path.GetFileName(Path.TrimEndingDirectorySeparator(bag!)) + "-depth");
+        var outOption = args.Option("out");
+        var outPath = outOption ?? Path.Combine("out", demo ? "street-depth" : Path.GetFileName(Path.TrimEndingDirectorySeparator(bag!)) + "-depth");
         var config = args.Option("config");
         var options = config is null ? new DepthNodeOptions() : DepthNodeOptions.Load(config);
         if (demo && args.Option("metric-source") is null && config is null)
@@ -39,40 +40,45 @@ public sealed class RunCommand : ICommand, IHasValueOptions
             options = options with { MetricSource = MetricSource.GroundPlane, CameraHeightM = StreetScene.CameraHeight };
         if (args.Option("model") is { } model) options = options with { Model = model };
         if (args.Option("metric-source") is { } source) options = options with { MetricSource = ParseMetricSource(source) };
-        if (args.Option("image-topic") is { } it) options = options with { ImageTopic = it };
-        if (args.Option("camera-info-topic") is { } ct) options = options with { CameraInfoTopic = ct };
+        var named = new BagInputTopics.Named(args.Option("image-topic"), args.Option("compressed-image-topic"), args.Option("camera-info-topic"));
+        if (named.Image is { } it) options = options with { ImageTopic = it };
+        if (named.CompressedImage is { } cit) options = options with { CompressedImageTopic = cit };
+        if (named.CameraInfo is { } ct) options = options with { CameraInfoTopic = ct };
         options = options.Validate();
         var (storage, compression) = BagOutputOptions.Parse(args);
         var copyInputs = args.Flag("copy-inputs");
-        var limit = args.IntOption("limit", 0);
-        var previews = args.IntOption("previews", 4);
-        var threads = args.IntOption("threads", 0);
-        var frames = args.IntOption("frames", DefaultFrames);
+        var limit = args.IntOption("limit", 0, min: 0, meaning: "0 = every frame");
+        var previews = args.IntOption("previews", 4, min: 0);
+        var threads = args.IntOption("threads", 0, min: 0, meaning: "0 = ONNX Runtime's default");
+        var frames = args.IntOption("frames", DefaultFrames, min: 1);
         var rateText = args.Option("rate");
         var rate = rateText is null ? 0
-            : double.TryParse(rateText, System.Globalization.NumberStyles.Float, CultureInfo.InvariantCulture, out var r) && r > 0 ? r
+            : double.TryParse(rateText, System.Globalization.NumberStyles.Float, CultureInfo.InvariantCulture, out var r) && r > 0 && double.IsFinite(r) ? r
             : throw new CliException($"--rate must be a positive number (1 = recorded pace), got '{rateText}'", 2);
-        var force = args.Flag("force") || demo;
+        // The built-in street replaces its own default output on every run, so running it again changes nothing.
+        var force = args.Flag("force") || (demo && outOption is null);
         args.EnsureAllUsed(0);
 
         var log = new TextLogSink(stderr);
         if (demo)
         {
             bag = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outPath))!, "street-input");
-            PrepareOutput(bag, force: true);
-            StreetSceneBag.Write(bag, frames);
+            using var street = StagedOutput.Begin(bag, force: true);
+            StreetSceneBag.Write(street.Path, frames);
+            street.Commit();
             stdout.WriteLine($"input: {bag} ({frames} rendered street frames, 1242x375 rgb8, exact depth known)");
         }
         if (!File.Exists(bag) && !Directory.Exists(bag)) throw new CliException($"bag {bag} does not exist");
-        PrepareOutput(outPath, force);
+        // The config and model files are inputs too: an output path may not replace them.
+        using var staged = StagedOutput.Begin(outPath, force, bag, config, options.Model);
 
         using var reader = BagReader.Open(bag!, w => log.Write(NodeLogic.LogLevel.Warn, $"{bag}: {w}"));
+        var topics = BagInputTopics.Choose(reader.Info, options, log, named);
         using var depthModel = DepthModelFactory.Open(options, line => log.Write(NodeLogic.LogLevel.Info, line), threads > 0 ? threads : null);
         stdout.WriteLine($"model: {depthModel.Card.Name} on {depthModel.Provider}; metric source: {SnakeCase.From(options.MetricSource.ToString())}");
         var diagnostics = new NodeDiagnostics("depth_node", new StageTimings(4096));
         using var pipeline = new DepthPipeline(options, depthModel, diagnostics, log);
         var previewFolder = Path.TrimEndingDirectorySeparator(Path.GetFullPath(outPath)) + "-previews";
-        var topics = BagDepthRunner.ResolveTopics(reader.Info, options, log);
         var total = Math.Min(limit > 0 ? limit : long.MaxValue, reader.Info.Topics.FirstOrDefault(t => t.Topic.Name == topics.Image)?.MessageCount ?? 0);
         var previewWriter = new PreviewWriter(previewFolder, PreviewWriter.Spread(total, previews));
         var scores = new List<DepthErrors>();
@@ -90,10 +96,12 @@ public sealed class RunCommand : ICommand, IHasValueOptions
             },
         };
         BagRunSummary summary;
-        using (var writer = BagWriter.Create(outPath, storage, compression))
+        using (var writer = BagWriter.Create(staged.Path, storage, compression))
             summary = runner.Run(reader, writer, topics);
+        // A run that processed nothing failed: it leaves no output behind (and an earlier one stays as it was).
+        if (summary.Processed > 0) staged.Commit();
 
-        stdout.WriteLine($"output: {outPath} ({summary.Processed} of {summary.Images} frames processed, {summary.Dropped} dropped" +
+        stdout.WriteLine($"output: {(summary.Processed > 0 ? outPath : "none written")} ({summary.Processed} of {summary.Images} frames processed, {summary.Dropped} dropped" +
             (rate > 0 ? $"; played at {rate.ToString(CultureInfo.InvariantCulture)}x the recorded pace, {diagnostics.Dropped(FrameDropReason.Superseded)} superseded by newer frames)" : ")"));
         var t = diagnostics.Timings;
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -114,7 +122,6 @@ public sealed class RunCommand : ICommand, IHasValueOptions
         return summary.Processed > 0 ? 0 : 1;
     }
 
-    /// <summary>The depth image against the scene's exact depth for the frame its stamp names.</summary>
     /// <summary>Depth images of the rendered street against the scene's exact depth, for the frame each stamp names.
     /// Buffers are kept across frames; outputs below the camera resolution (output_scale) are not scored.</summary>
     private sealed class SceneScore
@@ -135,16 +142,6 @@ public sealed class RunCommand : ICommand, IHasValueOptions
             errors = DepthErrors.Compute(predicted, _truth, _mask);
             return true;
         }
-    }
-
-    /// <summary>Refuses to overwrite anything but an earlier bag (a folder with metadata.yaml) and only with --force.</summary>
-    private static void PrepareOutput(string path, bool force)
-    {
-        if (!Directory.Exists(path) && !File.Exists(path)) return;
-        if (!force) throw new CliException($"output {path} exists (use --force to replace it)");
-        if (!File.Exists(Path.Combine(path, "metadata.yaml")))
-            throw new CliException($"output {path} exists and is not a bag folder; refusing to delete it");
-        Directory.Delete(path, recursive: true);
     }
 
     internal static MetricSource ParseMetricSource(string text, params MetricSource[] allowed)

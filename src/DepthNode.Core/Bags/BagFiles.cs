@@ -23,7 +23,7 @@ internal sealed class SqliteFile(string path) : IBagFile
     public string Path => path;
     public string StorageId => "sqlite3";
     public string Compression => "";
-    public IReadOnlyList<string> Warnings => [];
+    public IReadOnlyList<string> Warnings => _file.Warnings;
 
     public (IReadOnlyList<TopicSummary>, long, long, long) Statistics()
     {

@@ -25,8 +25,11 @@ public sealed class BagReader : IBagReader
     public BagMetadata? Metadata => _metadata;
     public IReadOnlyList<string> Warnings => _warnings;
 
+    /// <param name="path">A bag folder, its metadata.yaml (the bag is the folder it describes), or a lone storage file.</param>
     public static BagReader Open(string path, Action<string>? onWarning = null)
     {
+        if (File.Exists(path) && Path.GetFileName(path) == "metadata.yaml")
+            path = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var reader = new BagReader(path, onWarning);
         try
         {

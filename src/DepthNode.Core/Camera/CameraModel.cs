@@ -7,7 +7,7 @@ public enum IntrinsicsSource
 {
     /// <summary>
     /// P, as image_geometry and depth_image_proc use it: the depth image is rectified (image_rect). A CameraInfo whose
-    /// P is all zero (some drivers leave it unset) falls back to K; <see cref="CameraModel.Source"/> says which was used.
+    /// P is all zero (some drivers leave it unset) is refused: choose <see cref="Calibration"/> to use K instead.
     /// </summary>
     Projection,
 
@@ -60,7 +60,8 @@ public sealed record CameraModel
 
     /// <summary>
     /// Intrinsics for <paramref name="info"/>. Throws <see cref="InvalidCameraInfoException"/> naming the field when
-    /// K/P have the wrong length, the image size is zero, or fx/fy are not finite and positive.
+    /// K/P have the wrong length, the matrix <paramref name="source"/> selects is all zeros, the image size is zero,
+    /// fx/fy are not finite and positive, or the principal point lies outside the calibrated image.
     /// </summary>
     public static CameraModel FromCameraInfo(CameraInfo info, IntrinsicsSource source = IntrinsicsSource.Projection)
     {
@@ -72,11 +73,21 @@ public sealed record CameraModel
         if (info.Width == 0 || info.Height == 0)
             throw new InvalidCameraInfoException("width/height", $"CameraInfo size {info.Width}x{info.Height} is empty");
 
-        var useP = source == IntrinsicsSource.Projection && info.P.Any(v => v != 0);
+        var useP = source == IntrinsicsSource.Projection;
+        if (useP && info.P.All(v => v == 0))
+            throw new InvalidCameraInfoException("P", "P is all zeros (the driver left it unset); set intrinsics: calibration to use K");
+        if (!useP && info.K.All(v => v == 0))
+            throw new InvalidCameraInfoException("K", "K is all zeros (the camera is not calibrated)");
         double fx, fy, cx, cy, tx;
         if (useP) (fx, fy, cx, cy, tx) = (info.P[0], info.P[5], info.P[2], info.P[6], info.P[3]);
         else (fx, fy, cx, cy, tx) = (info.K[0], info.K[4], info.K[2], info.K[5], 0);
-        var usedSource = useP ? IntrinsicsSource.Projection : IntrinsicsSource.Calibration;
+        var usedSource = source;
+        // K and P are in the pixels of the calibrated width x height (before binning and ROI), so that is where the
+        // principal point must lie; a ROI may well leave it outside the cropped image.
+        if (double.IsFinite(cx) && !(cx >= 0 && cx <= info.Width))
+            throw new InvalidCameraInfoException("cx", $"principal point cx = {cx} lies outside the calibrated image width 0..{info.Width}");
+        if (double.IsFinite(cy) && !(cy >= 0 && cy <= info.Height))
+            throw new InvalidCameraInfoException("cy", $"principal point cy = {cy} lies outside the calibrated image height 0..{info.Height}");
 
         // image_geometry: the ROI (in full-resolution pixels) shifts the principal point, binning divides everything.
         var binX = Math.Max(1u, info.BinningX);
@@ -126,15 +137,18 @@ public sealed record CameraModel
     /// <paramref name="info"/> rescaled for a depth image published at <paramref name="newWidth"/>×<paramref name="newHeight"/>
     /// (Isaac ResizeNode does the same; depth_image_proc consumers do not rescale themselves). K and P are scaled the
     /// same way as <see cref="Scaled"/> (P[3]/P[7] by the width/height ratio); binning and ROI are folded in first and
-    /// then cleared, since the new image is a whole image of its own; D and R are kept.
+    /// then cleared, since the new image is a whole image of its own; D and R are kept. A ROI that leaves the principal
+    /// point outside the crop stays a valid camera (image_geometry projects through it), though
+    /// <see cref="FromCameraInfo"/> refuses such a whole image as implausible.
     /// </summary>
     public static CameraInfo ScaleCameraInfo(CameraInfo info, int newWidth, int newHeight)
     {
-        var k = FromCameraInfo(info, IntrinsicsSource.Calibration).Scaled(newWidth, newHeight);
+        var calibrated = FromCameraInfo(info, IntrinsicsSource.Calibration);
+        var k = calibrated.Scaled(newWidth, newHeight);
         var pIsSet = info.P is { Length: 12 } && info.P.Any(v => v != 0);
         var p = pIsSet ? FromCameraInfo(info, IntrinsicsSource.Projection).Scaled(newWidth, newHeight) : k;
         // P[7] (Ty) is zero except for vertical stereo; it scales with fy like Tx with fx.
-        var ty = pIsSet ? info.P[7] / Math.Max(1u, info.BinningY) * newHeight / FromCameraInfo(info).Height : 0;
+        var ty = pIsSet ? info.P[7] / Math.Max(1u, info.BinningY) * newHeight / calibrated.Height : 0;
         return info with
         {
             Width = (uint)newWidth,

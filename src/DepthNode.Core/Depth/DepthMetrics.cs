@@ -1,6 +1,6 @@
 namespace DepthNode.Depth;
 
-/// <summary>Standard monocular depth errors over one frame's valid pixels (method doc §4, Eigen et al.).</summary>
+/// <summary>Standard monocular depth errors over one frame's valid pixels, as defined by Eigen et al. (NIPS 2014) and used by every monocular depth benchmark since.</summary>
 /// <param name="AbsRel">mean |d − d*| / d*.</param>
 /// <param name="Delta1">fraction of pixels with max(d/d*, d*/d) &lt; 1.25.</param>
 /// <param name="Rmse">sqrt(mean (d − d*)²), metres.</param>
@@ -36,7 +36,7 @@ public enum GroundTruthAlignment { None, Scale, ScaleShift }
 /// disparity against 1/d* for disparity models).</item>
 /// <item><c>scale_shift</c>: least squares of s·x + t against 1/d* in disparity space (x = the disparity output, or
 /// 1/p for depth models), then disparity clamped to ≥ 1e-3 and inverted (Marigold <c>least_square_disparity</c>,
-/// as the Distill-Any-Depth method document specifies).</item>
+/// the evaluation protocol Distill-Any-Depth reports its numbers with).</item>
 /// </list>
 /// The result is clipped to the dataset's depth range, as Marigold does.
 /// </summary>

@@ -18,8 +18,8 @@ public enum FitStatus
 }
 
 /// <summary>
-/// The mapping applied to the network output. For <see cref="DepthOutputKind.RelativeDisparity"/>:
-/// depth = 1 / (Scale·d + Shift); otherwise depth = Scale·p + Shift. <see cref="Samples"/> and <see cref="Inliers"/>
+/// A fitted (or configured) scale and shift for the network output, with how it was obtained. What they mean in
+/// metres, and which pixels are invalid, is <see cref="MetricMapping"/>'s rule. <see cref="Samples"/> and <see cref="Inliers"/>
 /// count the pixels the fit saw and kept; <see cref="SmoothingReset"/> says the temporal filter restarted (a jump).
 /// </summary>
 public readonly record struct MetricFit(MetricSource Source, FitStatus Status, double Scale, double Shift, int Samples = 0, int Inliers = 0, bool SmoothingReset = false)
@@ -29,34 +29,6 @@ public readonly record struct MetricFit(MetricSource Source, FitStatus Status, d
     public override string ToString() =>
         $"{Source switch { MetricSource.Model => "model", MetricSource.Fixed => "fixed", MetricSource.SparseDepth => "sparse_depth", _ => "ground_plane" }} " +
         $"{Status.ToString().ToLowerInvariant()} scale={Scale:G6} shift={Shift:G6} inliers={Inliers}/{Samples}";
-}
-
-/// <summary>Applies a <see cref="MetricFit"/> to a network output, writing metres with NaN for invalid pixels (REP 118).</summary>
-public static class MetricDepthConverter
-{
-    /// <summary>Writes depth in metres; returns how many pixels are NaN (non-finite input, non-positive disparity after
-    /// the mapping, or depth outside [<paramref name="minDepth"/>, <paramref name="maxDepth"/>]).</summary>
-    public static int Apply(ReadOnlySpan<float> prediction, DepthOutputKind kind, in MetricFit fit, Span<float> depth,
-        float minDepth = 0f, float maxDepth = float.PositiveInfinity)
-    {
-        if (depth.Length < prediction.Length) throw new ArgumentException($"depth has {depth.Length} values, prediction {prediction.Length}", nameof(depth));
-        if (!fit.IsUsable)
-        {
-            depth[..prediction.Length].Fill(float.NaN);
-            return prediction.Length;
-        }
-        var s = (float)fit.Scale; var t = (float)fit.Shift;
-        var invalid = 0;
-        var disparity = kind == DepthOutputKind.RelativeDisparity;
-        for (var i = 0; i < prediction.Length; i++)
-        {
-            var v = s * prediction[i] + t;
-            var z = disparity ? 1f / v : v;
-            if (!(z >= minDepth && z <= maxDepth) || !float.IsFinite(z) || (disparity && !(v > 0))) { z = float.NaN; invalid++; }
-            depth[i] = z;
-        }
-        return invalid;
-    }
 }
 
 /// <summary>The <c>model</c> and <c>fixed</c> sources: scale and shift from configuration.</summary>

@@ -33,23 +33,23 @@ public sealed class DepthOutputResampler
         Resample(source, sourceWidth, sourceHeight, destination, width, height, 1f, 0f, reciprocal: false, float.NegativeInfinity, float.PositiveInfinity);
 
     /// <summary>
-    /// Resize and make metric in one pass: <c>v = scale·bilinear(source) + shift</c>, depth = v (depth models) or 1/v
-    /// (disparity models); depth outside [<paramref name="minDepth"/>, <paramref name="maxDepth"/>], non-positive
-    /// disparity and non-finite values become NaN. Same result as <see cref="Run"/> followed by
-    /// <see cref="Depth.MetricDepthConverter.Apply"/>.
+    /// Resize and make metric in one pass: <see cref="Depth.MetricMapping"/>'s rule applied to the bilinear resize, with
+    /// its affine part on the network-width row buffer and the rest (reciprocal, range, NaN) per output pixel; the
+    /// kernels below implement <see cref="Depth.MetricMapping.ToDepth"/> (scalar and vectorised). Same result as
+    /// <see cref="Run"/> followed by <see cref="Depth.MetricMapping.Apply(ReadOnlySpan{float}, Span{float})"/>.
     /// </summary>
     public ResampleCounts RunMetric(ReadOnlySpan<float> source, int sourceWidth, int sourceHeight, Span<float> destination, int width, int height,
-        in Depth.MetricFit fit, Inference.DepthOutputKind kind, float minDepth = 0f, float maxDepth = float.PositiveInfinity)
+        in Depth.MetricMapping mapping)
     {
-        if (!fit.IsUsable)
+        if (!mapping.IsUsable)
         {
             // Without a scale every pixel is invalid: resizing first would only be overwritten.
             CheckSizes(source, sourceWidth, sourceHeight, destination, width, height);
             destination[..(width * height)].Fill(float.NaN);
             return new ResampleCounts(CountNonFinite(source[..(sourceWidth * sourceHeight)]), width * height);
         }
-        return Resample(source, sourceWidth, sourceHeight, destination, width, height, (float)fit.Scale, (float)fit.Shift,
-            kind == Inference.DepthOutputKind.RelativeDisparity, minDepth, maxDepth);
+        return Resample(source, sourceWidth, sourceHeight, destination, width, height, mapping.Scale, mapping.Shift,
+            mapping.Reciprocal, mapping.MinDepth, mapping.MaxDepth);
     }
 
     // Per-frame kernel: fully optimised from the first call (tiered PGO was seen to re-jit such loops slower).

@@ -129,7 +129,10 @@ public sealed record ModelCard(string Name, string File, string? Sha256, ModelIn
     {
         var stream = new YamlStream();
         try { stream.Load(text); }
-        catch (YamlDotNet.Core.YamlException e) { throw new ModelCardException(sourceName, "", $"is not valid YAML: {e.Message}"); }
+        catch (YamlDotNet.Core.YamlException e)
+        {
+            throw new ModelCardException(sourceName, "", $"is not valid YAML at line {e.Start.Line}, column {e.Start.Column}: {e.Message}");
+        }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
             throw new ModelCardException(sourceName, "", "is empty or not a YAML mapping");
         var r = new CardReader(sourceName);

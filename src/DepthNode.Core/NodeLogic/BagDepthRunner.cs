@@ -4,12 +4,6 @@ using DepthNode.Messages;
 
 namespace DepthNode.NodeLogic;
 
-/// <summary>Where a bag run reads its inputs; resolved against the bag's topics before the run.</summary>
-public sealed record BagInputTopics(string Image, bool Compressed, string CameraInfo, string? SparseDepth);
-
-/// <summary>What a bag run did.</summary>
-public sealed record BagRunSummary(long Images, long Processed, long Dropped, IReadOnlyList<string> Warnings);
-
 /// <summary>
 /// Plays a recorded bag through the node's real per-frame path — pairing with CameraInfo, <see cref="DepthPipeline"/>,
 /// diagnostics — and records every output to a new bag, deterministically: every frame is processed (no dropping,
@@ -27,65 +21,16 @@ public sealed class BagDepthRunner(DepthNodeOptions options, DepthPipeline pipel
     public long Limit { get; init; }
 
     /// <summary>
-    /// The configured topics if the bag has them; otherwise the bag's only Image (or CompressedImage) topic and the
-    /// camera_info beside it, so a bag recorded under other names still runs (the choice is logged).
-    /// </summary>
-    public static BagInputTopics ResolveTopics(BagInfo info, DepthNodeOptions options, ILogSink log)
-    {
-        static bool Is(TopicSummary t, string type) => t.Topic.Type == type || t.Topic.Type == type.Replace("/msg/", "/", StringComparison.Ordinal);
-        var topics = info.Topics;
-        // The names the node would use (relative ones under the root namespace).
-        var names = NodeConfiguration.ForOptions(options);
-        options = options with
-        {
-            ImageTopic = names.ResolveName(options.ImageTopic),
-            CompressedImageTopic = names.ResolveName(options.CompressedImageTopic),
-            CameraInfoTopic = names.ResolveName(options.CameraInfoTopic),
-            SparseDepthTopic = names.ResolveName(options.SparseDepthTopic),
-        };
-        string? image = null;
-        var compressed = false;
-        if (topics.Any(t => t.Topic.Name == options.ImageTopic)) image = options.ImageTopic;
-        else if (topics.Any(t => t.Topic.Name == options.CompressedImageTopic)) { image = options.CompressedImageTopic; compressed = true; }
-        else
-        {
-            var raw = topics.Where(t => Is(t, "sensor_msgs/msg/Image") && t.Topic.Name != options.SparseDepthTopic).ToList();
-            var comp = topics.Where(t => Is(t, "sensor_msgs/msg/CompressedImage")).ToList();
-            if (raw.Count == 1) image = raw[0].Topic.Name;
-            else if (raw.Count == 0 && comp.Count == 1) { image = comp[0].Topic.Name; compressed = true; }
-            else throw new BagFormatException(
-                $"the bag has no topic {options.ImageTopic} and {raw.Count} Image / {comp.Count} CompressedImage topics " +
-                $"({string.Join(", ", raw.Concat(comp).Select(t => t.Topic.Name))}); name one with --image-topic");
-            log.Write(LogLevel.Info, $"image topic {options.ImageTopic} not in the bag; using {image}");
-        }
-        var cameraInfo = options.CameraInfoTopic;
-        if (!topics.Any(t => t.Topic.Name == cameraInfo))
-        {
-            var infos = topics.Where(t => Is(t, "sensor_msgs/msg/CameraInfo")).ToList();
-            var ns = image[..Math.Max(0, image.LastIndexOf('/'))];
-            var sibling = infos.FirstOrDefault(t => t.Topic.Name == ns + "/camera_info") ?? (infos.Count == 1 ? infos[0] : null);
-            if (sibling is not null)
-            {
-                cameraInfo = sibling.Topic.Name;
-                log.Write(LogLevel.Info, $"camera_info topic {options.CameraInfoTopic} not in the bag; using {cameraInfo}");
-            }
-            else log.Write(LogLevel.Warn, $"the bag has no camera_info topic for {image}; every frame will be dropped (no intrinsics)");
-        }
-        var sparse = options.MetricSource == Depth.MetricSource.SparseDepth ? options.SparseDepthTopic : null;
-        return new BagInputTopics(image, compressed, cameraInfo, sparse);
-    }
-
-    /// <summary>
     /// 0 (default): every frame is processed, inside the read loop, deterministically. Above 0: the bag is played at
     /// its recorded pace times this factor through the live node (worker thread, newest frame wins), so what a vehicle
     /// would see — frames dropped when inference cannot keep up — is measured on the recording.
     /// </summary>
     public double Rate { get; init; }
 
-    /// <param name="topics">Input topics already chosen with <see cref="ResolveTopics"/> (null: choose them now).</param>
+    /// <param name="topics">Input topics already chosen with <see cref="BagInputTopics.Choose"/> (null: choose them now).</param>
     public BagRunSummary Run(IBagReader input, IBagWriter output, BagInputTopics? topics = null)
     {
-        topics ??= ResolveTopics(input.Info, options, log);
+        topics ??= BagInputTopics.Choose(input.Info, options, log);
         AddOutputTopics(output, input, topics);
         var sink = new BagSink(output);
         using var node = new DepthNodeRuntime(options, pipeline, sink, log, synchronous: Rate <= 0) { FrameDone = FrameDone };

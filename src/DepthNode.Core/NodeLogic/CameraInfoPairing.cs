@@ -22,13 +22,16 @@ public enum PairingDrop
 /// </list>
 /// At most one image waits for its CameraInfo: holding more would only add latency, and a newer image supersedes
 /// it (the superseded one is reported as dropped). Recent CameraInfos are kept in a small ring so that an image
-/// arriving after its CameraInfo pairs at once. Not thread-safe: the node calls it from one executor thread.
+/// arriving after its CameraInfo pairs at once. A CameraInfo is paired by the stamp it arrived with, which the caller
+/// passes apart from the message: a driver republishing one calibration with every image is then offered the same
+/// CameraInfo object under each new stamp, and nothing is allocated per message. Not thread-safe: the node calls it
+/// from one executor thread.
 /// </summary>
 public sealed class CameraInfoPairing<TImage> where TImage : class
 {
     private readonly CameraInfoSyncMode _mode;
     private readonly long _slopNs;
-    private readonly CameraInfo?[] _recent;
+    private readonly (long StampNs, CameraInfo? Info)[] _recent;
     private int _next;
     private TImage? _pending;
     private long _pendingStampNs;
@@ -37,7 +40,7 @@ public sealed class CameraInfoPairing<TImage> where TImage : class
     {
         _mode = mode;
         _slopNs = (long)(slopMs * 1e6);
-        _recent = new CameraInfo?[Math.Max(1, history)];
+        _recent = new (long, CameraInfo?)[Math.Max(1, history)];
     }
 
     /// <summary>The most recent CameraInfo, if any (for republishing and for cache_latest).</summary>
@@ -63,14 +66,19 @@ public sealed class CameraInfoPairing<TImage> where TImage : class
         return false;
     }
 
-    /// <summary>Offers a CameraInfo. Returns true with the waiting image when this CameraInfo completes it.</summary>
-    public bool OfferCameraInfo(CameraInfo info, out (TImage Image, CameraInfo Info) ready)
+    /// <summary>Offers a CameraInfo stamped as its header says.</summary>
+    public bool OfferCameraInfo(CameraInfo info, out (TImage Image, CameraInfo Info) ready) =>
+        OfferCameraInfo(info, info.Header.Stamp.TotalNanoseconds, out ready);
+
+    /// <summary>Offers a CameraInfo that arrived with stamp <paramref name="stampNs"/> (its header's stamp may be an
+    /// earlier message's when the calibration is unchanged). Returns true with the waiting image when it completes it.</summary>
+    public bool OfferCameraInfo(CameraInfo info, long stampNs, out (TImage Image, CameraInfo Info) ready)
     {
         Latest = info;
-        _recent[_next] = info;
+        _recent[_next] = (stampNs, info);
         _next = (_next + 1) % _recent.Length;
         ready = default;
-        if (_pending is null || (_mode != CameraInfoSyncMode.CacheLatest && !Matches(info.Header.Stamp.TotalNanoseconds, _pendingStampNs))) return false;
+        if (_pending is null || (_mode != CameraInfoSyncMode.CacheLatest && !Matches(stampNs, _pendingStampNs))) return false;
         ready = (_pending, info);
         _pending = null;
         return true;
@@ -88,11 +96,11 @@ public sealed class CameraInfoPairing<TImage> where TImage : class
     {
         CameraInfo? best = null;
         var bestDelta = long.MaxValue;
-        foreach (var info in _recent)
+        foreach (var (infoStampNs, info) in _recent)
         {
             if (info is null) continue;
-            var delta = Math.Abs(info.Header.Stamp.TotalNanoseconds - stampNs);
-            if (delta < bestDelta && Matches(info.Header.Stamp.TotalNanoseconds, stampNs)) { best = info; bestDelta = delta; }
+            var delta = Math.Abs(infoStampNs - stampNs);
+            if (delta < bestDelta && Matches(infoStampNs, stampNs)) { best = info; bestDelta = delta; }
         }
         return best;
     }

@@ -54,6 +54,7 @@ public sealed class DepthNodeRuntime : IDisposable
     private readonly long[] _lastArrival = new long[Enum.GetValues<NodeTopic>().Length];
     private readonly long _startTimestamp;
     private byte[] _lastCameraInfoBody = [];
+    private int _lastCameraInfoBodyLength;
     private float[] _sparse = [];
     private int _inFlight;
     private volatile bool _stopping;
@@ -121,23 +122,35 @@ public sealed class DepthNodeRuntime : IDisposable
     public void OnCameraInfo(ReadOnlySpan<byte> cdr)
     {
         Arrived(NodeTopic.CameraInfo);
-        // Drivers republish the same calibration with every image. In cache_latest mode only its content matters, so an
-        // unchanged body (everything after the 4-byte encapsulation and the 8-byte stamp) is not decoded again.
+        // Drivers republish the same calibration with every image. An unchanged body (everything after the 4-byte
+        // encapsulation and the 8-byte stamp) is not decoded again: the CameraInfo already decoded is offered under the
+        // new stamp, so pairing allocates nothing per message in every sync mode.
         const int bodyStart = 12;
-        if (_options.SyncMode == CameraInfoSyncMode.CacheLatest && cdr.Length > bodyStart && _pairing.Latest is not null &&
-            cdr[bodyStart..].SequenceEqual(_lastCameraInfoBody))
-            return;
-        CameraInfo info;
-        try { info = RosMessage.Deserialize<CameraInfo>(cdr.ToArray()); }
-        catch (CdrException e)
+        if (cdr.Length <= bodyStart)
         {
-            _throttled.Log("camera_info", LogLevel.Warn, $"camera_info on {_config.NameOf(NodeTopic.CameraInfo)} unusable: {e.Message}");
+            _throttled.Log("camera_info", LogLevel.Warn, $"camera_info on {_config.NameOf(NodeTopic.CameraInfo)} unusable: {cdr.Length} bytes");
             return;
         }
-        if (cdr.Length > bodyStart) _lastCameraInfoBody = cdr[bodyStart..].ToArray();
+        var stampNs = StampOf(cdr);
+        var body = cdr[bodyStart..];
+        CameraInfo info;
+        if (_pairing.Latest is { } latest && body.SequenceEqual(_lastCameraInfoBody.AsSpan(0, _lastCameraInfoBodyLength)))
+            info = latest;
+        else
+        {
+            try { info = RosMessage.Deserialize<CameraInfo>(cdr.ToArray()); }
+            catch (CdrException e)
+            {
+                _throttled.Log("camera_info", LogLevel.Warn, $"camera_info on {_config.NameOf(NodeTopic.CameraInfo)} unusable: {e.Message}");
+                return;
+            }
+            if (_lastCameraInfoBody.Length < body.Length) _lastCameraInfoBody = new byte[body.Length];
+            body.CopyTo(_lastCameraInfoBody);
+            _lastCameraInfoBodyLength = body.Length;
+        }
         Frame? ready = null;
         lock (_gate)
-            if (_pairing.OfferCameraInfo(info, out var pair)) ready = Ready(pair.Image, pair.Info);
+            if (_pairing.OfferCameraInfo(info, stampNs, out var pair)) ready = Ready(pair.Image, pair.Info);
         if (ready is not null) Hand(ready);
     }
 

@@ -49,7 +49,7 @@ public sealed class DepthPipeline : IDisposable
     private byte[] _grey = [];
     private byte[] _shrunk = [];
     private CameraInfo? _cameraInfoSource;
-    private int _cameraWidth, _cameraHeight;
+    private int _cameraImageWidth, _cameraImageHeight;
     private CameraInfo? _outputCameraInfo;
     private CameraModel? _camera;
     private string _lastFormat = "";
@@ -165,11 +165,14 @@ public sealed class DepthPipeline : IDisposable
             return Drop(FrameDropReason.NoCameraInfo, $"no CameraInfo received on {_options.CameraInfoTopic}; depth needs the intrinsics");
         try
         {
-            UpdateCamera(cameraInfo, OutputSide(image.Width), OutputSide(image.Height));
+            if (!UpdateCamera(cameraInfo, image.Width, image.Height, OutputSide(image.Width), OutputSide(image.Height)))
+                return Drop(FrameDropReason.CameraInfoSizeMismatch,
+                    $"camera_info is for {cameraInfo.Width}x{cameraInfo.Height} (binning {cameraInfo.BinningX}x{cameraInfo.BinningY}, " +
+                    $"roi {cameraInfo.Roi.Width}x{cameraInfo.Roi.Height}), the image is {image.Width}x{image.Height}");
         }
         catch (InvalidCameraInfoException e)
         {
-            return Drop(FrameDropReason.NoCameraInfo, "camera_info: " + e.Message);
+            return Drop(FrameDropReason.BadCameraInfo, e.Message);
         }
         var header = new HeaderView(inputHeader.Stamp, _frameIdOverride is null ? inputHeader.FrameIdUtf8 : _frameIdOverride);
         // w×h: the published resolution (the camera's, or output_scale of it); the image itself may be larger.
@@ -237,7 +240,7 @@ public sealed class DepthPipeline : IDisposable
             EnsureCapacity(ref _metric, pixels);
             depth = _metric.AsSpan(0, pixels);
         }
-        _resampler.RunMetric(output.Values, output.Width, output.Height, depth, w, h, fit, kind);
+        _resampler.RunMetric(output.Values, output.Width, output.Height, depth, w, h, MetricMapping.For(fit, kind));
         var tEncode = Stopwatch.GetTimestamp();
         Diagnostics.Timings.Record(PipelineStage.Postprocess, tOut, tEncode);
         var depthWanted = _options.PublishDepth && (Wanted & WantedOutputs.Depth) != 0;
@@ -306,23 +309,32 @@ public sealed class DepthPipeline : IDisposable
         Outputs.HasMetadata = true;
     }
 
-    /// <summary>Rebuilds the camera model (and so the ray table) only when the CameraInfo or the published size changes.
-    /// A CameraInfo for another resolution (a driver that downscales, or output_scale &lt; 1) is rescaled to the
-    /// published size, and that rescaled CameraInfo is what is published with the depth.</summary>
-    private void UpdateCamera(CameraInfo info, int width, int height)
+    /// <summary>
+    /// Rebuilds the camera model (and so the ray table) only when the CameraInfo or the published size changes.
+    /// The CameraInfo must describe the image: its size, with binning and ROI folded in as image_geometry does, must be
+    /// the image's (returns false otherwise; a size that nothing in the CameraInfo explains would only be a guess).
+    /// When the published size differs (output_scale &lt; 1, or binning/ROI), the CameraInfo is rescaled on both
+    /// axes to it, and that rescaled CameraInfo is what is published with the depth.
+    /// </summary>
+    /// <exception cref="InvalidCameraInfoException">The CameraInfo cannot describe a pinhole camera.</exception>
+    private bool UpdateCamera(CameraInfo info, int imageWidth, int imageHeight, int width, int height)
     {
-        if (ReferenceEquals(info, _cameraInfoSource) && width == _cameraWidth && height == _cameraHeight) return;
-        if (_cameraInfoSource is not null && width == _cameraWidth && height == _cameraHeight && SameCalibration(info, _cameraInfoSource))
+        // The published size follows from the image size, so the image size is the cache key.
+        if (ReferenceEquals(info, _cameraInfoSource) && imageWidth == _cameraImageWidth && imageHeight == _cameraImageHeight) return true;
+        if (_cameraInfoSource is not null && imageWidth == _cameraImageWidth && imageHeight == _cameraImageHeight && SameCalibration(info, _cameraInfoSource))
         {
             _cameraInfoSource = info;
-            return;
+            return true;
         }
         var camera = CameraModel.FromCameraInfo(info, _options.Intrinsics);
-        var sameSize = info.Width == width && info.Height == height;
-        _camera = sameSize ? camera : camera.Scaled(width, height);
+        if (camera.Width != imageWidth || camera.Height != imageHeight) return false;
+        // Republished as received only when neither binning, ROI nor output_scale changes what it describes.
+        var sameSize = camera.Width == width && camera.Height == height && info.Width == width && info.Height == height;
+        _camera = camera.Width == width && camera.Height == height ? camera : camera.Scaled(width, height);
         _outputCameraInfo = sameSize ? info : CameraModel.ScaleCameraInfo(info, width, height);
         _cloud.SetCamera(_camera);
-        (_cameraInfoSource, _cameraWidth, _cameraHeight) = (info, width, height);
+        (_cameraInfoSource, _cameraImageWidth, _cameraImageHeight) = (info, imageWidth, imageHeight);
+        return true;
     }
 
     private static bool SameCalibration(CameraInfo a, CameraInfo b) =>

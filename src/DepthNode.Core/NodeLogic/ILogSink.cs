@@ -1,7 +1,5 @@
 namespace DepthNode.NodeLogic;
 
-public enum LogLevel { Debug, Info, Warn, Error }
-
 /// <summary>Where log lines go: rclcpp-style logging in the ROS adapter, stderr in the CLI, a list in tests.</summary>
 public interface ILogSink
 {

@@ -17,6 +17,11 @@ public enum FrameDropReason
     ModelFailed,
     /// <summary>The metric-scale fit had too little support (e.g. no road pixels, no sparse depth).</summary>
     MetricFitFailed,
+    /// <summary>The paired CameraInfo cannot describe a pinhole camera (the matrix <c>intrinsics</c> selects is all
+    /// zeros, a focal length is not finite and positive, the principal point lies outside the image).</summary>
+    BadCameraInfo,
+    /// <summary>The CameraInfo is for another image size than the image's, and its binning/ROI do not explain why.</summary>
+    CameraInfoSizeMismatch,
 }
 
 /// <summary>Severity as diagnostic_msgs/DiagnosticStatus defines it.</summary>

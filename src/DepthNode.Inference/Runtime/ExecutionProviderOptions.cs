@@ -127,10 +127,13 @@ public static class ProviderOptionsBuilder
     }
 
     /// <summary>The most specific libnvinfer version found in LD_LIBRARY_PATH and the usual library folders, or "unknown".</summary>
-    public static string DetectTensorRtVersion()
+    public static string DetectTensorRtVersion() => DetectTensorRtVersion(
+        (Environment.GetEnvironmentVariable("LD_LIBRARY_PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Concat(["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/local/lib", "/usr/local/cuda/lib64"]));
+
+    /// <summary>The most specific libnvinfer version found in <paramref name="dirs"/>, or "unknown".</summary>
+    public static string DetectTensorRtVersion(IEnumerable<string> dirs)
     {
-        var dirs = (Environment.GetEnvironmentVariable("LD_LIBRARY_PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Concat(["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/local/lib", "/usr/local/cuda/lib64"]);
         string? best = null;
         foreach (var dir in dirs.Where(Directory.Exists))
             foreach (var f in Directory.EnumerateFiles(dir, "libnvinfer.so.*"))

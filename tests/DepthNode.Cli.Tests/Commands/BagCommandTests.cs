@@ -35,6 +35,18 @@ public class BagCommandTests
         Assert.Equal(["/parameter_events", "/rosout", "/topic"], js.GetProperty("topics").EnumerateArray().Select(t => t.GetProperty("name").GetString()).Order());
     }
 
+    [Theory]
+    [InlineData("mcap")]
+    [InlineData("sqlite3")]
+    public void Info_MetadataYamlGivenAsTheBag_DescribesItsFolder(string storage)
+    {
+        var (code, stdout, stderr) = CliRunner.Run("bag", "info", Path.Combine(Talker(storage), "metadata.yaml"));
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"Storage id:        {storage}", stdout);
+        Assert.Contains("Messages:          20", stdout);
+        Assert.Equal(CliRunner.Run("bag", "info", Talker(storage)).Stdout, stdout);
+    }
+
     [Fact]
     public void Info_Text_ListsTopicsLikeRos2BagInfo()
     {

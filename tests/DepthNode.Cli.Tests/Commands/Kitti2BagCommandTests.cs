@@ -107,8 +107,13 @@ public sealed class Kitti2BagCommandTests : IDisposable
         File.WriteAllText(Path.Combine(_out, "keep.txt"), "x");
         var (code, _, stderr) = CliRunner.Run("kitti2bag", Folder, _out);
         Assert.NotEqual(0, code);
-        Assert.Contains("not empty", stderr);
+        Assert.Contains("exists (use --force to replace it)", stderr);
         Assert.Equal("x", File.ReadAllText(Path.Combine(_out, "keep.txt")));
+        // Not a bag folder: even --force leaves it alone.
+        (code, _, stderr) = CliRunner.Run("kitti2bag", Folder, _out, "--force");
+        Assert.NotEqual(0, code);
+        Assert.Contains("is not a bag folder", stderr);
+        Assert.Equal([Path.Combine(_out, "keep.txt")], Directory.GetFileSystemEntries(_out));
     }
 
     [Fact]

@@ -82,17 +82,51 @@ public class RunCommandTests
         var (code, stdout, stderr) = CliRunner.Run("run", "--bag", SharedData.Path("bags", "rosbag2js", "sample.db3"), "--out", Path.Combine(dir, "o"),
             "--image-topic", "/image", "--metric-source", "model");
         Assert.Equal(1, code);
-        Assert.Contains("0 of", stdout);
+        Assert.Contains("output: none written (0 of 1 frames processed", stdout);
         Assert.Contains("camera_info", stderr);
+        Assert.Empty(Directory.GetFileSystemEntries(dir)); // a failed run leaves no empty bag behind
     }
 
     [Fact]
     public void Run_ExistingOutput_IsNotOverwrittenWithoutForce()
     {
         var dir = TempDir();
+        File.WriteAllText(Path.Combine(dir, "metadata.yaml"), "an earlier bag");
         var (code, _, stderr) = CliRunner.Run("run", "--bag", SharedData.Path("bags", "rosbag2js", "sample.db3"), "--out", dir);
         Assert.Equal(1, code);
-        Assert.Contains("exists", stderr);
+        Assert.Equal($"depthnode run: output {dir} exists (use --force to replace it)", stderr.Trim());
+        Assert.Equal("an earlier bag", File.ReadAllText(Path.Combine(dir, "metadata.yaml")));
+    }
+
+    [Theory]
+    [InlineData("run", "--limit", "-1", "option --limit must be an integer >= 0 (0 = every frame), got -1")]
+    [InlineData("run", "--previews", "-1", "option --previews must be an integer >= 0, got -1")]
+    [InlineData("run", "--threads", "-2", "option --threads must be an integer >= 0 (0 = ONNX Runtime's default), got -2")]
+    [InlineData("run", "--frames", "0", "option --frames must be an integer >= 1, got 0")]
+    [InlineData("run", "--rate", "Infinity", "--rate must be a positive number (1 = recorded pace), got 'Infinity'")]
+    [InlineData("bench", "--threads", "-1", "option --threads must be an integer >= 0 (0 = ONNX Runtime's default), got -1")]
+    [InlineData("bench", "--frames", "0", "option --frames must be an integer >= 1, got 0")]
+    [InlineData("eval", "--threads", "-1", "option --threads must be an integer >= 0 (0 = ONNX Runtime's default), got -1")]
+    public void Command_NegativeOrZeroCount_OneLineNamingValueAndRange(string command, string option, string value, string expected)
+    {
+        string[] extra = command == "eval" ? ["--data", SharedData.Path("data", "nyu")] : [];
+        var (code, stdout, stderr) = CliRunner.Run([command, option, value, .. extra]);
+        Assert.Equal(2, code);
+        Assert.Equal($"depthnode {command}: {expected}", stderr.Trim());
+        Assert.Equal("", stdout);
+    }
+
+    [Fact]
+    public void Run_ImageTopicNotInBag_RefusedBeforeTheModelLoads()
+    {
+        var dir = TempDir();
+        var output = Path.Combine(dir, "o");
+        var (code, stdout, stderr) = CliRunner.Run("run", "--bag", SharedData.Path("bags", "rosbag2js", "sample.db3"), "--out", output, "--image-topic", "/nope");
+        Assert.Equal(1, code);
+        Assert.Equal("depthnode run: image topic /nope is not in the bag; the bag's image topics: /image (sensor_msgs/msg/Image), " +
+            "/image/compressed (sensor_msgs/msg/CompressedImage)", stderr.Trim());
+        Assert.Equal("", stdout);
+        Assert.Empty(Directory.GetFileSystemEntries(dir));
     }
 
     [Fact]

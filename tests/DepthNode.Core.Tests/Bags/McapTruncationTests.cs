@@ -23,12 +23,18 @@ public class McapTruncationTests
         return (ms.ToArray(), messages);
     }
 
+    /// <summary>A compressed chunk: where its compressed records lie in the file and which messages (by index) it holds.</summary>
+    internal sealed record CompressedChunk(long RecordsStart, long End, string Compression, int FirstMessage, int Count);
+
     /// <summary>
     /// Independent walk of the file (spec framing only): for each message, the file offset at which it becomes
     /// readable — the end of its own record when it is top-level or inside an uncompressed chunk, else the end of
-    /// its (compressed) chunk. Also the record boundaries, which are the interesting cut points.
+    /// its (compressed) chunk. Also the record boundaries, which are the interesting cut points, and the compressed
+    /// chunks, whose messages a cut inside them may still leave readable (see <see cref="ReadableInCutChunk"/>).
     /// </summary>
-    private static (List<long> MessageReadyAt, List<long> Boundaries) Walk(byte[] file)
+    private static (List<long> MessageReadyAt, List<long> Boundaries) Walk(byte[] file) => Walk(file, []);
+
+    private static (List<long> MessageReadyAt, List<long> Boundaries) Walk(byte[] file, List<CompressedChunk> compressed)
     {
         var ready = new List<long>();
         var bounds = new List<long>();
@@ -60,6 +66,7 @@ public class McapTruncationTests
                 else
                 {
                     // Count the messages of a compressed chunk via our own writer's message indexes that follow it.
+                    var first = ready.Count;
                     var q = end;
                     while (q < file.Length && file[q] == 0x07)
                     {
@@ -68,12 +75,60 @@ public class McapTruncationTests
                         for (var i = 0; i < entries; i++) ready.Add(end);
                         q += 9 + ilen;
                     }
+                    compressed.Add(new CompressedChunk(recordsStart, end, compression, first, ready.Count - first));
                 }
             }
             if (op == 0x0F) break;
             pos = end;
         }
         return (ready, bounds);
+    }
+
+    /// <summary>
+    /// How many messages of a compressed chunk cut at <paramref name="cut"/> are whole in what the reference
+    /// command-line decompressor (<c>zstd -dc</c>, <c>lz4 -dc</c>) gets out of the bytes that are there. zstd emits
+    /// whole blocks only; for LZ4 the prefix is first shortened to its last whole block (the LZ4 frame's block
+    /// framing walked here), since the CLI also streams out part of a stored block.
+    /// </summary>
+    internal static int ReadableInCutChunk(byte[] file, CompressedChunk chunk, long cut)
+    {
+        var end = cut;
+        if (chunk.Compression == "lz4")
+        {
+            var p = chunk.RecordsStart + 4;
+            var flags = file[p];
+            p += 2 + ((flags & 0x08) != 0 ? 8 : 0) + ((flags & 0x01) != 0 ? 4 : 0) + 1;
+            end = p;
+            while (p + 4 <= cut)
+            {
+                var size = BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan((int)p)) & 0x7FFFFFFF;
+                if (size == 0) break;
+                var blockEnd = p + 4 + size + ((flags & 0x10) != 0 ? 4 : 0);
+                if (blockEnd > cut) break;
+                end = p = blockEnd;
+            }
+        }
+        if (end <= chunk.RecordsStart) return 0;
+        var psi = new System.Diagnostics.ProcessStartInfo(chunk.Compression, ["-dc"]) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        using var proc = System.Diagnostics.Process.Start(psi)!;
+        var output = new MemoryStream();
+        var copy = proc.StandardOutput.BaseStream.CopyToAsync(output);
+        var drain = proc.StandardError.ReadToEndAsync();
+        proc.StandardInput.BaseStream.Write(file, (int)chunk.RecordsStart, (int)(end - chunk.RecordsStart));
+        proc.StandardInput.Close();
+        copy.Wait();
+        drain.Wait();
+        proc.WaitForExit();
+        var records = output.ToArray();
+        var complete = 0;
+        for (long q = 0; q + 9 <= records.Length;)
+        {
+            var recordEnd = q + 9 + (long)BinaryPrimitives.ReadUInt64LittleEndian(records.AsSpan((int)q + 1));
+            if (recordEnd > records.Length) break;
+            if (records[q] == 0x05) complete++;
+            q = recordEnd;
+        }
+        return complete;
     }
 
     [Theory]
@@ -84,7 +139,8 @@ public class McapTruncationTests
     public void TruncatedFile_YieldsEveryCompleteMessageBeforeTheCut(bool chunked, McapCompression compression)
     {
         var (file, messages) = Write(chunked, compression);
-        var (ready, bounds) = Walk(file);
+        var compressed = new List<CompressedChunk>();
+        var (ready, bounds) = Walk(file, compressed);
         Assert.Equal(messages.Count, ready.Count);
         var rng = new Random(4);
         var cuts = new SortedSet<long> { 0, 3, 8, 9, 20, file.Length - 1, file.Length - 30 };
@@ -101,7 +157,10 @@ public class McapTruncationTests
             }
             using var r = new McapReader(prefix, "cut.mcap");
             var got = r.ReadMessages().Select(m => m.Data.ToArray()).ToList();
-            var expected = messages.Where((m, i) => ready[i] <= cut).Select(m => m.Data).ToList();
+            var readable = ready.Select(r => r <= cut).ToList();
+            if (compressed.FirstOrDefault(c => c.RecordsStart < cut && cut < c.End) is { } inside)
+                for (var i = 0; i < ReadableInCutChunk(file, inside, cut); i++) readable[inside.FirstMessage + i] = true;
+            var expected = messages.Where((m, i) => readable[i]).Select(m => m.Data).ToList();
             Assert.True(expected.Count == got.Count, $"cut at {cut}: expected {expected.Count} messages, read {got.Count}");
             Assert.Equal(expected, got);
             Assert.Contains(r.Warnings, w => w.StartsWith("cut.mcap: ", StringComparison.Ordinal));
@@ -112,8 +171,12 @@ public class McapTruncationTests
     public void TruncatedBag_IsRecoveredIntoACompleteIndexedFile()
     {
         var (file, messages) = Write(true, McapCompression.Zstd);
-        var (ready, _) = Walk(file);
+        var compressed = new List<CompressedChunk>();
+        var (ready, _) = Walk(file, compressed);
         var cut = file.Length * 2 / 3;
+        var readable = ready.Select(r => r <= cut).ToList();
+        var inside = compressed.Single(c => c.RecordsStart < cut && cut < c.End);
+        for (var i = 0; i < ReadableInCutChunk(file, inside, cut); i++) readable[inside.FirstMessage + i] = true;
         var dir = SyntheticBag.TempDir("recover");
         Directory.CreateDirectory(dir);
         try
@@ -122,7 +185,7 @@ public class McapTruncationTests
             File.WriteAllBytes(input, file.AsSpan(0, cut).ToArray());
             var output = Path.Combine(dir, "fixed.mcap");
             var result = McapRecovery.Recover(input, output, McapCompression.Lz4);
-            var expected = messages.Where((m, i) => ready[i] <= cut).ToList();
+            var expected = messages.Where((m, i) => readable[i]).ToList();
             Assert.Equal(expected.Count, result.Messages);
             Assert.NotEmpty(result.Warnings);
             using var r = McapReader.Open(output);

@@ -144,12 +144,17 @@ public class McapWriterReaderTests
             var bytes = File.ReadAllBytes(path);
             bytes[chunkOffset + 200] ^= 0x40; // inside the first chunk's records
             File.WriteAllBytes(path, bytes);
-            using var bad = McapReader.Open(path);
+            using var bad = McapReader.Open(path, new McapReaderOptions { SkipDamage = false });
             var e = Assert.Throws<McapException>(() => bad.ReadMessages().Count());
             Assert.Equal(McapErrorKind.CrcMismatch, e.Kind);
             Assert.Equal("test.mcap", e.File);
             Assert.Contains("uncompressed_crc", e.Message);
             Assert.Contains("test.mcap", e.Message);
+            // By default the damaged chunk is skipped and reported in the same terms.
+            using var skipping = McapReader.Open(path);
+            _ = skipping.ReadMessages().Count();
+            Assert.Equal(1, skipping.DamagedRecords);
+            Assert.Contains(skipping.Warnings, w => w.StartsWith("test.mcap: damaged Chunk at offset " + chunkOffset, StringComparison.Ordinal) && w.Contains("uncompressed_crc"));
         }
         finally { Directory.Delete(dir, true); }
     }

@@ -31,11 +31,28 @@ public class CameraModelTests
     }
 
     [Fact]
-    public void FromCameraInfo_AllZeroP_FallsBackToK()
+    public void FromCameraInfo_SelectedMatrixAllZeros_RefusedNamingIt()
     {
-        var m = CameraModel.FromCameraInfo(Info(K, new double[12]));
-        Assert.Equal((500.0, 320.0), (m.Fx, m.Cx));
-        Assert.Equal(IntrinsicsSource.Calibration, m.Source);
+        // A driver that leaves P unset: with intrinsics = projection that is an error, not a silent switch to K.
+        var e = Assert.Throws<InvalidCameraInfoException>(() => CameraModel.FromCameraInfo(Info(K, new double[12])));
+        Assert.Equal(("P", "camera_info: P is all zeros (the driver left it unset); set intrinsics: calibration to use K"), (e.Field, e.Message));
+        var m = CameraModel.FromCameraInfo(Info(K, new double[12]), IntrinsicsSource.Calibration);
+        Assert.Equal((500.0, 320.0, IntrinsicsSource.Calibration), (m.Fx, m.Cx, m.Source));
+        e = Assert.Throws<InvalidCameraInfoException>(() => CameraModel.FromCameraInfo(Info(new double[9], P), IntrinsicsSource.Calibration));
+        Assert.Equal("K", e.Field);
+    }
+
+    [Theory]
+    [InlineData(2, -1.0, 240.0, "cx")]     // P[2]
+    [InlineData(2, 640.5, 240.0, "cx")]    // beyond the 640-pixel width
+    [InlineData(6, 320.0, 480.5, "cy")]    // P[6], beyond the 480-pixel height
+    public void FromCameraInfo_PrincipalPointOutsideTheImage_Refused(int index, double cx, double cy, string field)
+    {
+        var p = (double[])P.Clone();
+        (p[2], p[6]) = (cx, cy);
+        var e = Assert.Throws<InvalidCameraInfoException>(() => CameraModel.FromCameraInfo(Info(K, p)));
+        Assert.Equal(field, e.Field);
+        Assert.Contains($"= {p[index]} lies outside", e.Message);
     }
 
     [Fact]
@@ -59,7 +76,7 @@ public class CameraModelTests
     {
         var k = (double[])K.Clone();
         k[0] = fx;
-        var e = Assert.Throws<InvalidCameraInfoException>(() => CameraModel.FromCameraInfo(Info(k, new double[12])));
+        var e = Assert.Throws<InvalidCameraInfoException>(() => CameraModel.FromCameraInfo(Info(k, new double[12]), IntrinsicsSource.Calibration));
         Assert.Equal(field, e.Field);
         Assert.Contains("fx", e.Message);
     }
@@ -127,7 +144,10 @@ public class CameraModelTests
         // fx 120, cx (115 + 0.5)/2 - 0.5 = 57.25, Tx -6; K: fx 500/2/2 = 125, cx ((320-100)/2 + 0.5)/2 - 0.5 = 54.75.
         Assert.Equal([125, 0, 54.75, 0, 127.5, 47.25, 0, 0, 1], scaled.K);
         Assert.Equal([120, 0, 57.25, -6, 0, 122.5, 49.75, 0, 0, 0, 1, 0], scaled.P);
-        Assert.Equal(CameraModel.FromCameraInfo(info).Scaled(50, 25), CameraModel.FromCameraInfo(scaled));
+        // That crop leaves the principal point outside it, which FromCameraInfo refuses in a whole image; round-trip a
+        // crop that holds it: 300x200 at (200, 150), binned 2x to 150x100, then scaled to 75x50.
+        var centred = Info(K, P, binX: 2, binY: 2, roi: new RegionOfInterest(200, 150, 200, 300, false));
+        Assert.Equal(CameraModel.FromCameraInfo(centred).Scaled(75, 50), CameraModel.FromCameraInfo(CameraModel.ScaleCameraInfo(centred, 75, 50)));
         Assert.Equal(info.D, scaled.D);
         Assert.NotSame(info.D, scaled.D);
     }
@@ -135,7 +155,7 @@ public class CameraModelTests
     [Fact]
     public void ScaleCameraInfo_UnsetP_IsFilledFromScaledK()
     {
-        var scaled = CameraModel.ScaleCameraInfo(Info(K, new double[12]), 320, 240);
+        var scaled = CameraModel.ScaleCameraInfo(Info(K, new double[12]), 320, 240); // P unset: K is all there is
         // Half size: fx 250, cx (320 + 0.5)/2 - 0.5 = 159.75; fy 255, cy (240 + 0.5)/2 - 0.5 = 119.75.
         Assert.Equal([250, 0, 159.75, 0, 255, 119.75, 0, 0, 1], scaled.K);
         Assert.Equal([250, 0, 159.75, 0, 0, 255, 119.75, 0, 0, 0, 1, 0], scaled.P);

@@ -80,7 +80,7 @@ public class GroundPlaneTests
         Assert.Equal(s, fit.Scale, 1e-6);
         Assert.Equal(t, fit.Shift, 1e-6);
         var depth = new float[prediction.Length];
-        MetricDepthConverter.Apply(prediction, DepthOutputKind.RelativeDisparity, fit, depth);
+        MetricMapping.For(fit, DepthOutputKind.RelativeDisparity).Apply(prediction, depth);
         var row = 280; // a road row near the bottom: depth must be the plane's
         Assert.Equal(RoadDepth(100, row, 0.02), depth[row * W + 100], 1e-3);
     }
@@ -92,7 +92,7 @@ public class GroundPlaneTests
         var fit = new GroundPlaneAligner(new GroundPlaneOptions(CameraHeight: Height)).Fit(prediction, W, H, Fy, Cy, DepthOutputKind.MetricDepth);
         Assert.Equal(FitStatus.Failed, fit.Status);
         var depth = new float[prediction.Length];
-        Assert.Equal(prediction.Length, MetricDepthConverter.Apply(prediction, DepthOutputKind.MetricDepth, fit, depth));
+        Assert.Equal(prediction.Length, MetricMapping.For(fit, DepthOutputKind.MetricDepth).Apply(prediction, depth));
         Assert.All(depth, d => Assert.True(float.IsNaN(d)));
     }
 }
@@ -127,7 +127,7 @@ public class SparseDepthTests
         Assert.Equal(t, fit.Shift, 1e-5);
         Assert.InRange(fit.Inliers, 1300, 1500); // ~70 % of 2000 samples (a few outliers land on the line by chance)
         var depth = new float[p.Length];
-        MetricDepthConverter.Apply(p, DepthOutputKind.RelativeDisparity, fit, depth);
+        MetricMapping.For(fit, DepthOutputKind.RelativeDisparity).Apply(p, depth);
         for (var i = 1; i < p.Length; i += 97) Assert.Equal(truth[i], depth[i], truth[i] * 1e-3f);
     }
 
@@ -176,21 +176,41 @@ public class SparseDepthTests
         Assert.Throws<ArgumentException>(() => new SparseDepthAligner(new SparseDepthOptions()).Fit(new float[10], new float[9], DepthOutputKind.MetricDepth));
 }
 
-public class MetricDepthConverterTests
+public class MetricMappingTests
 {
     [Fact]
-    public void Disparity_IsInverted_NonPositiveAndNonFiniteAreNaN()
+    public void Disparity_IsInverted_NonPositiveNonFiniteAndOutOfRangeAreNaN()
     {
-        float[] d = [1f, 0.5f, -1f, float.NaN, 0f, 100f];
+        // Scale 2, shift 0.5: v = 2d + 0.5; depth = 1/v. d = 1 → 0.4 m, 0.75 → 0.5 m; d = −0.25 → v = 0 (not positive);
+        // NaN; d = −1 → v = −1.5 (negative); d = 49.75 → v = 100, 0.01 m: the minimum itself, kept; d = 100 → v = 200.5,
+        // 0.0049875 m, below the minimum; d = 0.001 → v = 0.502, 1.992 m, above a 1.9 m maximum.
+        float[] d = [1f, 0.75f, -0.25f, float.NaN, -1f, 49.75f, 100f, 0.001f];
         var depth = new float[d.Length];
-        var fit = new MetricFit(MetricSource.Fixed, FitStatus.Configured, 2, 0);
-        var invalid = MetricDepthConverter.Apply(d, DepthOutputKind.RelativeDisparity, fit, depth, 0.01f, 10f);
-        Assert.Equal(0.5f, depth[0]);
-        Assert.Equal(1f, depth[1]);
-        Assert.True(float.IsNaN(depth[2]) && float.IsNaN(depth[3]) && float.IsNaN(depth[4]));
-        Assert.Equal(0.005f, 1f / (2 * 100f));
-        Assert.True(float.IsNaN(depth[5])); // 0.005 m is below the 0.01 m minimum
-        Assert.Equal(4, invalid);
+        var mapping = MetricMapping.For(new MetricFit(MetricSource.Fixed, FitStatus.Configured, 2, 0.5), DepthOutputKind.RelativeDisparity, 0.01f, 1.9f);
+        var invalid = mapping.Apply(d, depth);
+        Assert.Equal([0.4f, 0.5f], depth[..2]);
+        Assert.Equal(0.01f, depth[5]);
+        Assert.All(new[] { 2, 3, 4, 6, 7 }, i => Assert.True(float.IsNaN(depth[i]), $"pixel {i}: {depth[i]}"));
+        Assert.Equal(5, invalid);
+    }
+
+    [Fact]
+    public void DepthModel_AffineThenRange_NoReciprocal()
+    {
+        var mapping = MetricMapping.For(new MetricFit(MetricSource.Fixed, FitStatus.Configured, 1.5, -1), DepthOutputKind.RelativeDepth, 0.5f, 10f);
+        // 1.5·4 − 1 = 5; 1.5·1 − 1 = 0.5 (the minimum, kept); 1.5·0.6 − 1 = −0.1; 1.5·8 − 1 = 11 > 10; +Inf stays invalid.
+        Assert.Equal(5f, mapping.Apply(4f));
+        Assert.Equal(0.5f, mapping.Apply(1f));
+        Assert.True(float.IsNaN(mapping.Apply(0.6f)) && float.IsNaN(mapping.Apply(8f)) && float.IsNaN(mapping.Apply(float.PositiveInfinity)));
+    }
+
+    [Fact]
+    public void FailedFit_MakesEveryPixelInvalid()
+    {
+        var mapping = MetricMapping.For(new MetricFit(MetricSource.GroundPlane, FitStatus.Failed, 2, 0), DepthOutputKind.MetricDepth);
+        Assert.False(mapping.IsUsable);
+        var depth = new float[3];
+        Assert.Equal(3, mapping.Apply([1f, 2f, 3f], depth));
     }
 
     [Fact]
@@ -202,8 +222,8 @@ public class MetricDepthConverterTests
         var m = FixedMetricScale.Model.Fit;
         Assert.Equal((MetricSource.Model, 1.0, 0.0), (m.Source, m.Scale, m.Shift));
         var depth = new float[2];
-        MetricDepthConverter.Apply([3f, 4f], DepthOutputKind.MetricDepth, f, depth);
-        Assert.Equal([6.5f, 8.5f], depth);
+        MetricMapping.For(f, DepthOutputKind.MetricDepth).Apply([3f, 4f], depth);
+        Assert.Equal([6.5f, 8.5f], depth); // 2·3 + 0.5, 2·4 + 0.5
     }
 }
 

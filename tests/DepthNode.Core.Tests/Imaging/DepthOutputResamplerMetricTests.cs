@@ -17,15 +17,15 @@ public class DepthOutputResamplerMetricTests
         var source = Enumerable.Range(0, sw * sh).Select(_ => (float)(rng.NextDouble() * 20 + 0.2)).ToArray();
         source[5 * sw + 7] = float.NaN;
         source[17 * sw + 30] = float.PositiveInfinity;
-        var fit = new MetricFit(MetricSource.Fixed, FitStatus.Configured, scale, shift);
+        var mapping = MetricMapping.For(new MetricFit(MetricSource.Fixed, FitStatus.Configured, scale, shift), kind, min, max);
 
         var resized = new float[w * h];
         new DepthOutputResampler().Run(source, sw, sh, resized, w, h);
         var expected = new float[w * h];
-        MetricDepthConverter.Apply(resized, kind, fit, expected, min, max);
+        mapping.Apply(resized, expected);
 
         var fused = new float[w * h];
-        var counts = new DepthOutputResampler().RunMetric(source, sw, sh, fused, w, h, fit, kind, min, max);
+        var counts = new DepthOutputResampler().RunMetric(source, sw, sh, fused, w, h, mapping);
         Assert.Equal(2, counts.NonFiniteInputs);
         for (var i = 0; i < expected.Length; i++)
         {
@@ -82,7 +82,8 @@ public class DepthOutputResamplerMetricTests
     {
         var source = Enumerable.Repeat(1f, 16).ToArray();
         var output = new float[64];
-        var counts = new DepthOutputResampler().RunMetric(source, 4, 4, output, 8, 8, new MetricFit(MetricSource.GroundPlane, FitStatus.Failed, double.NaN, double.NaN), DepthOutputKind.MetricDepth);
+        var counts = new DepthOutputResampler().RunMetric(source, 4, 4, output, 8, 8,
+            MetricMapping.For(new MetricFit(MetricSource.GroundPlane, FitStatus.Failed, double.NaN, double.NaN), DepthOutputKind.MetricDepth));
         Assert.All(output, v => Assert.True(float.IsNaN(v)));
         Assert.Equal(64, counts.NaNOutputs);
     }

@@ -9,7 +9,7 @@ public class DepthNodeRuntimeTests
 {
     private sealed class RecordingSink : IDepthOutputSink
     {
-        public List<(string Topic, long StampNs)> Published { get; } = [];
+        public List<(string Topic, long StampNs)> Published { get; } = new(1024); // sized up front: the allocation tests measure around it
 
         public void Publish(string topic, ReadOnlySpan<byte> cdr, long inputReceiveTimeNs)
         {
@@ -65,27 +65,67 @@ public class DepthNodeRuntimeTests
             sink.Published.Where(p => p.Topic == "/depth/points").Select(p => p.StampNs));
     }
 
-    [Fact]
-    public void Synchronous_ImageAndRepeatedCameraInfo_AllocateNothingPerFrame()
+    [Theory]
+    [InlineData(CameraInfoSyncMode.CacheLatest, true)]
+    [InlineData(CameraInfoSyncMode.Exact, true)]
+    [InlineData(CameraInfoSyncMode.Exact, false)]
+    [InlineData(CameraInfoSyncMode.Approximate, true)]
+    [InlineData(CameraInfoSyncMode.Approximate, false)]
+    public void Synchronous_EverySyncMode_ImageAndRepeatedCameraInfoAllocateNothing(CameraInfoSyncMode mode, bool cameraInfoFirst)
     {
+        var options = Options with { SyncMode = mode };
         using var model = PipelineFixture.OpenFastDepth();
-        using var pipeline = PipelineFixture.Pipeline(model, Options);
-        using var node = new DepthNodeRuntime(Options, pipeline, new NullSink(), new PipelineFixture.ListSink([]), synchronous: true);
-        var image = PipelineFixture.StreetFrame(1).Payload;
-        var infos = Enumerable.Range(0, 8).Select(f => RosMessage.SerializeToArray(StreetScene.CameraInfoAt(f))).ToArray();
-        for (var i = 0; i < 3; i++) { node.OnCameraInfo(infos[i]); node.OnImage(image, false, i); }
+        using var pipeline = PipelineFixture.Pipeline(model, options);
+        var sink = new RecordingSink();
+        using var node = new DepthNodeRuntime(options, pipeline, sink, new PipelineFixture.ListSink([]), synchronous: true);
+        // Each image with the CameraInfo of the same stamp (what a driver publishes), in either arrival order; the
+        // calibration is the same every time, only the stamps differ.
+        const int n = 10;
+        var images = Enumerable.Range(0, n).Select(f => PipelineFixture.StreetFrame(f % 4).Payload).ToArray();
+        for (var f = 0; f < n; f++) Stamp(images[f], f);
+        var infos = Enumerable.Range(0, n).Select(f => RosMessage.SerializeToArray(StreetScene.CameraInfoAt(0) with { Header = new Header(new RosTime(2000 + f, 0), "camera") })).ToArray();
         long info = 0, frame = 0;
-        for (var i = 3; i < 8; i++)
+        for (var f = 0; f < n; f++)
         {
             var before = GC.GetAllocatedBytesForCurrentThread();
-            node.OnCameraInfo(infos[i]);
+            if (cameraInfoFirst) node.OnCameraInfo(infos[f]); else node.OnImage(images[f], false, f);
             var between = GC.GetAllocatedBytesForCurrentThread();
-            node.OnImage(image, false, i);
-            info += between - before;
-            frame += GC.GetAllocatedBytesForCurrentThread() - between;
+            if (cameraInfoFirst) node.OnImage(images[f], false, f); else node.OnCameraInfo(infos[f]);
+            var after = GC.GetAllocatedBytesForCurrentThread();
+            if (f < 3) continue; // warm-up: first decode, buffers sized
+            (info, frame) = cameraInfoFirst ? (info + between - before, frame + after - between) : (info + after - between, frame + between - before);
         }
-        Assert.Equal((0L, 0L), (info / 5, frame / 5));
-        Assert.Equal(8, node.Diagnostics.Processed);
+        Assert.Equal((0L, 0L), (info, frame));
+        Assert.Equal(n, node.Diagnostics.Processed);
+        // Every frame was paired with the CameraInfo of its own stamp: the depth goes out under the image's stamp.
+        Assert.Equal(Enumerable.Range(0, n).Select(f => (2000L + f) * 1_000_000_000),
+            sink.Published.Where(p => p.Topic == NodeConfiguration.ForOptions(options).NameOf(NodeTopic.Depth)).Select(p => p.StampNs));
+    }
+
+    [Fact]
+    public void Synchronous_ExactSync_ImageWithoutACameraInfoOfItsStamp_IsNotPairedWithAnotherOne()
+    {
+        var options = Options with { SyncMode = CameraInfoSyncMode.Exact };
+        using var model = PipelineFixture.OpenFastDepth();
+        using var pipeline = PipelineFixture.Pipeline(model, options);
+        using var node = new DepthNodeRuntime(options, pipeline, new NullSink(), new PipelineFixture.ListSink([]), synchronous: true);
+        var info = StreetScene.CameraInfoAt(0) with { Header = new Header(new RosTime(2000, 0), "camera") };
+        node.OnCameraInfo(RosMessage.SerializeToArray(info));
+        node.OnCameraInfo(RosMessage.SerializeToArray(info with { Header = new Header(new RosTime(2001, 0), "camera") })); // same body, reused
+        var image = PipelineFixture.StreetFrame(0).Payload;
+        Stamp(image, 2);                                     // stamp 2002: no CameraInfo has it
+        node.OnImage(image, false, 0);
+        Assert.Equal(0, node.Diagnostics.Processed);
+        Stamp(image, 1);                                     // stamp 2001: the reused CameraInfo under its own stamp
+        node.OnImage(image, false, 1);
+        Assert.Equal(1, node.Diagnostics.Processed);
+    }
+
+    /// <summary>Sets the header stamp of a serialized image to 2000 + <paramref name="f"/> s.</summary>
+    private static void Stamp(byte[] payload, int f)
+    {
+        BitConverter.TryWriteBytes(payload.AsSpan(4, 4), 2000 + f);
+        BitConverter.TryWriteBytes(payload.AsSpan(8, 4), 0u);
     }
 
     [Fact]

@@ -24,7 +24,8 @@ public class DepthPipelineTests
         Assert.Equal(header, depth.Header);                     // REP: outputs carry the source header unchanged
         Assert.Equal(("32FC1", 1242u, 375u, 1242u * 4), (depth.Encoding, depth.Width, depth.Height, depth.Step));
         var metres = MemoryMarshal.Cast<byte, float>(depth.Data.Span);
-        Assert.True(metres.ToArray().Count(float.IsFinite) > metres.Length / 2);
+        // FastDepth's output is positive everywhere and the ground plane's scale positive: every pixel has a depth.
+        Assert.All(metres.ToArray(), z => Assert.True(float.IsFinite(z) && z > 0, $"depth {z}"));
 
         var info = RosMessage.Deserialize<CameraInfo>(o.CameraInfo.WrittenMemory.ToArray());
         Assert.Equal(header, info.Header);
@@ -48,7 +49,15 @@ public class DepthPipelineTests
 
         var meta = RosMessage.Deserialize<DepthMetadata>(o.Metadata.WrittenMemory.ToArray());
         Assert.Equal(("fastdepth_7", "ground_plane"), (meta.Model, meta.MetricSource));
-        Assert.Equal(pipeline.LastFit.Scale, meta.Scale, 1e-5);
+        // The scale the metadata reports is the one the depth was made with: against the same frame through a pipeline
+        // that publishes the network's own metres (metric_source model), every pixel is that multiple of it.
+        using var plain = PipelineFixture.Pipeline(model, new DepthNodeOptions { MetricSource = MetricSource.Model });
+        Assert.True(plain.ProcessImage(payload, StreetScene.CameraInfoAt(3)));
+        var networkMetres = MemoryMarshal.Cast<byte, float>(RosMessage.Deserialize<Image>(plain.Outputs.Depth.WrittenMemory.ToArray()).Data.Span).ToArray();
+        Assert.True(meta.Scale > 0);
+        Assert.Equal(0f, meta.Shift);
+        var m = metres.ToArray();
+        for (var i = 0; i < m.Length; i += 37) Assert.Equal(meta.Scale * networkMetres[i], m[i], m[i] * 1e-5f);
         Assert.Equal(1, pipeline.Diagnostics.Processed);
     }
 
@@ -64,7 +73,8 @@ public class DepthPipelineTests
         var metres = MemoryMarshal.Cast<byte, float>(RosMessage.Deserialize<Image>(pipeline.Outputs.Depth.WrittenMemory.ToArray()).Data.Span).ToArray();
         var road = Enumerable.Range(300, 60).SelectMany(v => Enumerable.Range(500, 240).Select(u => v * 1242 + u)).ToArray();
         var ratio = road.Select(i => metres[i] / truth[i]).Order().ToArray()[road.Length / 2];
-        Assert.InRange(ratio, 0.7, 1.4);
+        // Measured 1.050: the indoor network's road is not quite a plane, so the robust fit lands 5 % off.
+        Assert.True(Math.Abs(ratio - 1) < 0.07, $"road depth / true depth = {ratio}");
     }
 
     [Fact]
@@ -144,8 +154,9 @@ public class DepthPipelineTests
         Assert.False(pipeline.ProcessImage(payload, null));
         Assert.Equal(1, pipeline.Diagnostics.Dropped(FrameDropReason.NoCameraInfo));
         var uncalibrated = StreetScene.CameraInfoAt(0) with { K = new double[9], P = new double[12] };
-        Assert.False(pipeline.ProcessImage(payload, uncalibrated));  // K[0] == 0: uncalibrated, no metric cloud possible
-        Assert.Equal(2, pipeline.Diagnostics.Dropped(FrameDropReason.NoCameraInfo));
+        Assert.False(pipeline.ProcessImage(payload, uncalibrated));  // all zeros: uncalibrated, no metric cloud possible
+        Assert.Equal(1, pipeline.Diagnostics.Dropped(FrameDropReason.NoCameraInfo));
+        Assert.Equal(1, pipeline.Diagnostics.Dropped(FrameDropReason.BadCameraInfo));
         Assert.True(pipeline.ProcessImage(payload, StreetScene.CameraInfoAt(0)));
     }
 
@@ -202,18 +213,60 @@ public class DepthPipelineTests
     }
 
     [Fact]
-    public void CameraInfoForAnotherResolution_IsRescaledToTheImage()
+    public void CameraInfoForTheSensorWithBinning_IsRescaledOnBothAxesToTheImage()
     {
         using var model = PipelineFixture.OpenFastDepth();
         using var pipeline = PipelineFixture.Pipeline(model);
         var (payload, _) = PipelineFixture.StreetFrame(0);
         var full = StreetScene.CameraInfoAt(0);
-        var doubled = Camera.CameraModel.ScaleCameraInfo(full, 2 * 1242, 2 * 375); // a driver reporting its sensor size
-        Assert.True(pipeline.ProcessImage(payload, doubled));
+        // The sensor is 2484x750 and the driver bins 2x2 into the 1242x375 image: binning explains the size.
+        // image_geometry divides the sensor's K and P by the binning, so these are the street camera's own intrinsics.
+        var (fx, fy, cx, cy) = (StreetScene.Focal * 2, StreetScene.Focal * 2, StreetScene.PrincipalX * 2, StreetScene.PrincipalY * 2);
+        var sensor = full with
+        {
+            Width = 2484, Height = 750, BinningX = 2, BinningY = 2,
+            K = [fx, 0, cx, 0, fy, cy, 0, 0, 1],
+            P = [fx, 0, cx, 0, 0, fy, cy, 0, 0, 0, 1, 0],
+        };
+        Assert.True(pipeline.ProcessImage(payload, sensor));
         var info = RosMessage.Deserialize<CameraInfo>(pipeline.Outputs.CameraInfo.WrittenMemory.ToArray());
-        Assert.Equal((1242u, 375u), (info.Width, info.Height));
-        Assert.Equal(full.K[0], info.K[0], 1e-9);
-        Assert.Equal(full.K[2], info.K[2], 1e-9);
+        Assert.Equal((1242u, 375u, 0u, 0u), (info.Width, info.Height, info.BinningX, info.BinningY));
+        Assert.Equal(StreetScene.Focal, info.K[0], 1e-9);
+        Assert.Equal(StreetScene.Focal, info.K[4], 1e-9);
+        Assert.Equal(StreetScene.PrincipalX, info.K[2], 1e-9);
+        Assert.Equal(StreetScene.PrincipalY, info.K[5], 1e-9);
+        Assert.Equal(StreetScene.Focal, info.P[0], 1e-9);
+        Assert.Equal(StreetScene.PrincipalY, info.P[6], 1e-9);
+    }
+
+    [Fact]
+    public void CameraInfoForAnotherSizeWithoutBinning_DroppedAndCountedNothingPublished()
+    {
+        using var model = PipelineFixture.OpenFastDepth();
+        using var pipeline = PipelineFixture.Pipeline(model);
+        var (payload, _) = PipelineFixture.StreetFrame(0);
+        // The same intrinsics claimed for a 1280x720 image: nothing says how it relates to the 1242x375 one.
+        var other = StreetScene.CameraInfoAt(0) with { Width = 1280, Height = 720 };
+        Assert.False(pipeline.ProcessImage(payload, other));
+        Assert.False(pipeline.Outputs.HasCameraInfo || pipeline.Outputs.HasDepth);
+        Assert.Equal(1, pipeline.Diagnostics.Dropped(FrameDropReason.CameraInfoSizeMismatch));
+        Assert.Equal("camera_info is for 1280x720 (binning 0x0, roi 0x0), the image is 1242x375",
+            pipeline.Diagnostics.LastError(FrameDropReason.CameraInfoSizeMismatch));
+        // The next frame with a matching CameraInfo is processed normally.
+        Assert.True(pipeline.ProcessImage(payload, StreetScene.CameraInfoAt(0)));
+    }
+
+    [Fact]
+    public void CameraInfoWithZeroP_DroppedAsBadCameraInfoNotRepublished()
+    {
+        using var model = PipelineFixture.OpenFastDepth();
+        using var pipeline = PipelineFixture.Pipeline(model);
+        var (payload, _) = PipelineFixture.StreetFrame(0);
+        var unset = StreetScene.CameraInfoAt(0) with { P = new double[12] };
+        Assert.False(pipeline.ProcessImage(payload, unset));
+        Assert.False(pipeline.Outputs.HasCameraInfo);
+        Assert.Equal(1, pipeline.Diagnostics.Dropped(FrameDropReason.BadCameraInfo));
+        Assert.StartsWith("camera_info: P is all zeros", pipeline.Diagnostics.LastError(FrameDropReason.BadCameraInfo));
     }
 
     [Fact]

@@ -71,6 +71,44 @@ internal sealed class McapChunkDecoder : IDisposable
         }
     }
 
+    /// <summary>
+    /// Decompresses the part of a chunk that a cut-off file still holds, as far as it goes: zstd and LZ4 emit each
+    /// block once all of its bytes are there, so everything before the block the cut falls in comes back. Never
+    /// throws for missing or trailing bytes; the output stops at <paramref name="limit"/> (the declared size).
+    /// </summary>
+    /// <returns>False for a compression this reader does not know (nothing is decoded).</returns>
+    public static bool DecodePrefix(string compression, byte[] array, int start, int length, BoundedPooledBuffer output, long limit, out string? stoppedBy)
+    {
+        stoppedBy = null;
+        output.Reset(limit);
+        if (compression == "")
+        {
+            var n = (int)Math.Min(length, limit);
+            array.AsSpan(start, n).CopyTo(output.GetSpan(n));
+            output.Advance(n);
+            return true;
+        }
+        if (compression is not ("zstd" or "lz4")) return false;
+        using var ms = new MemoryStream(array, start, length, writable: false);
+        using Stream decoder = compression == "zstd" ? new DecompressionStream(ms) : LZ4Stream.Decode(ms, interactive: true);
+        try
+        {
+            while (output.Length < limit)
+            {
+                var dst = output.GetSpan((int)Math.Min(1 << 16, limit - output.Length));
+                var read = decoder.Read(dst[..(int)Math.Min(dst.Length, limit - output.Length)]);
+                if (read == 0) break;
+                output.Advance(read);
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The decoder meets the cut (or garbage after it): what it produced before is whole blocks.
+            stoppedBy = e.Message;
+        }
+        return true;
+    }
+
     private static McapException Mismatch(long offset, int declared, int actual) =>
         new(McapErrorKind.Invalid, offset, "Chunk", "uncompressed_size", $"declared {declared} bytes, decompressed {actual}");
 

@@ -106,7 +106,19 @@ public sealed partial class McapReader
     /// </summary>
     private IEnumerable<McapMessageView> UnindexedRead(McapMessageFilter filter)
     {
-        var slots = MapDataSection(out var ordered, out var tail);
+        List<DataSlot> slots;
+        bool ordered;
+        long? tail;
+        try
+        {
+            slots = MapDataSection(out ordered, out tail);
+            // A whole file whose records stop making sense before the end is damaged: the scan skips over that.
+            if (tail is not null && _options.SkipDamage && EndsWithMagic) ordered = true;
+        }
+        catch (McapException) when (_options.SkipDamage)
+        {
+            (slots, ordered, tail) = ([], true, null);
+        }
         foreach (var m in ordered ? LinearScan(filter, metadataOnly: false, null) : MergeSlots(slots, filter, tail)) yield return m;
     }
 
@@ -167,8 +179,7 @@ public sealed partial class McapReader
                     cursor.Order = slot.Offset;
                     if (slot.IsChunk)
                     {
-                        LoadChunk(slot.Offset, slot.Length + 9, cursor);
-                        IndexChunk(cursor, cursor.Records.Span, filter, channels);
+                        if (!TryLoadChunk(slot.Offset, slot.Length + 9, [], cursor, filter, channels)) { ReturnCursor(cursor); continue; }
                     }
                     else
                     {
@@ -203,9 +214,33 @@ public sealed partial class McapReader
         if (!TryReadRecordHeader(offset, out var op, out var len) || op != McapOpcode.Chunk)
             throw new McapException(McapErrorKind.Invalid, offset, "ChunkIndex", "chunk_start_offset", "does not point at a Chunk record");
         if (len > maxLength - 9 || len > (ulong)(_length - offset - 9))
-            throw new McapException(McapErrorKind.Invalid, offset, "Chunk", "length", $"{len} bytes runs past the chunk length {maxLength} or the file end");
+        {
+            var e = new McapException(McapErrorKind.Invalid, offset, "Chunk", "length", $"{len} bytes runs past the chunk length {maxLength} or the file end");
+            // The chunk index knows the length too: a garbage length field need not lose the chunk (its CRC still decides).
+            if (!_options.SkipDamage || maxLength - 9 > (ulong)(_length - offset - 9)) throw e;
+            if (_damagedAt.Add(offset)) DamagedRecords++;
+            Warn($"damaged Chunk.length at offset {offset}: {len} bytes claimed; using the {maxLength - 9} bytes the chunk index gives");
+            len = maxLength - 9;
+        }
         var content = ReadContent(offset + 9, len, "Chunk");
         DecodeChunk(content, offset + 9, cursor);
+    }
+
+    /// <summary>Loads and lexes one chunk; a damaged one is skipped and reported (unless damage must throw).</summary>
+    private bool TryLoadChunk(long offset, ulong length, IEnumerable<ulong> messageIndexOffsets, ChunkCursor cursor, McapMessageFilter filter, ChannelSelection channels)
+    {
+        try
+        {
+            LoadChunk(offset, length, cursor);
+            IndexChunk(cursor, cursor.Records.Span, filter, channels);
+            return true;
+        }
+        catch (McapException e) when (_options.SkipDamage)
+        {
+            cursor.Entries.Clear();
+            SkipDamagedChunk(e, offset, length, messageIndexOffsets);
+            return false;
+        }
     }
 
     private void DecodeChunk(ReadOnlySpan<byte> content, long contentOffset, ChunkCursor cursor)
@@ -241,8 +276,7 @@ public sealed partial class McapReader
                     var cursor = RentCursor();
                     cursor.Order = (long)ci.ChunkStartOffset; // equal log times: file order
                     next++;
-                    LoadChunk((long)ci.ChunkStartOffset, ci.ChunkLength, cursor);
-                    IndexChunk(cursor, cursor.Records.Span, filter, channels);
+                    if (!TryLoadChunk((long)ci.ChunkStartOffset, ci.ChunkLength, ci.MessageIndexOffsets.Values, cursor, filter, channels)) { ReturnCursor(cursor); continue; }
                     if (cursor.Entries.Count > 0) queue.Enqueue(cursor, (cursor.CurrentTime, cursor.Order));
                     else ReturnCursor(cursor);
                 }
@@ -256,134 +290,5 @@ public sealed partial class McapReader
         {
             while (queue.TryDequeue(out var c, out _)) ReturnCursor(c);
         }
-    }
-
-    /// <summary>
-    /// Walks the data section record by record. Stops at DataEnd (checking the data CRC), at the Footer, or where the
-    /// file is cut off: then it warns, yields the complete messages of a partial uncompressed chunk, and ends.
-    /// </summary>
-    private IEnumerable<McapMessageView> LinearScan(McapMessageFilter? filter, bool metadataOnly, List<McapMetadata>? metadata, long? from = null)
-    {
-        filter ??= new McapMessageFilter();
-        var channels = new ChannelSelection(filter, this);
-        var crc = _options.VerifyCrcs && !metadataOnly && from is null ? new Crc32() : null;
-        if (crc is not null)
-        {
-            // The data CRC covers everything from the magic up to the DataEnd record.
-            var prefix = new byte[_dataStart];
-            ReadExactly(0, prefix);
-            crc.Append(prefix);
-        }
-        var pos = from ?? _dataStart;
-        long yielded = 0;
-        ulong lastTime = 0;
-        var cursor = RentCursor();
-        try
-        {
-            while (true)
-            {
-                if (!TryReadRecordHeader(pos, out var op, out var len))
-                {
-                    Warn(pos == _length
-                        ? $"truncated at offset {pos}: file ends without DataEnd/Footer ({yielded} messages read)"
-                        : $"truncated at offset {pos}: file ends inside a record header ({yielded} messages read)");
-                    yield break;
-                }
-                if (op == 0) throw new McapException(McapErrorKind.Invalid, pos, null, "opcode", "opcode 0 is not a record");
-                var available = _length - pos - 9;
-                if (len > (ulong)available)
-                {
-                    Warn($"truncated at offset {pos}: {McapConstants.Name(op)} record needs {len} bytes, file has {available} ({yielded} messages read before the cut)");
-                    if (op == McapOpcode.Chunk && !metadataOnly)
-                    {
-                        // A killed recorder leaves the last chunk cut off; its uncompressed records up to the cut are still whole.
-                        CheckSize(available, pos, "Chunk", "length");
-                        var partial = ReadContent(pos + 9, (ulong)available, "Chunk");
-                        if (TryPartialChunk(partial, pos + 9, cursor, filter, channels))
-                            for (cursor.Index = 0; cursor.Index < cursor.Entries.Count; cursor.Index++)
-                                yield return View(cursor, channels);
-                    }
-                    yield break;
-                }
-                var contentOffset = pos + 9;
-                var next = contentOffset + (long)len;
-                var skipContent = metadataOnly ? op is not (McapOpcode.Metadata or McapOpcode.DataEnd) : crc is null && op is not (McapOpcode.Schema or McapOpcode.Channel or McapOpcode.Message or McapOpcode.Chunk or McapOpcode.Metadata or McapOpcode.DataEnd);
-                if (op == McapOpcode.DataEnd)
-                {
-                    var dataCrc = McapRecordParser.ParseDataEnd(ReadContent(contentOffset, len, "DataEnd"), contentOffset);
-                    if (crc is not null && dataCrc != 0 && crc.GetCurrentHashAsUInt32() != dataCrc)
-                        throw new McapException(McapErrorKind.CrcMismatch, contentOffset, "DataEnd", "data_section_crc", $"stored 0x{dataCrc:X8}, computed 0x{crc.GetCurrentHashAsUInt32():X8}");
-                    yield break;
-                }
-                if (op == McapOpcode.Footer) yield break;
-                if (skipContent) { pos = next; continue; }
-                var content = ReadContent(contentOffset, len, McapConstants.Name(op));
-                if (crc is not null) { crc.Append(_header); crc.Append(content); }
-                switch (op)
-                {
-                    case McapOpcode.Schema: AddSchema(McapRecordParser.ParseSchema(content, contentOffset), contentOffset); break;
-                    case McapOpcode.Channel: AddChannel(McapRecordParser.ParseChannel(content, contentOffset), contentOffset); break;
-                    case McapOpcode.Metadata: metadata?.Add(McapRecordParser.ParseMetadata(content, contentOffset)); break;
-                    case McapOpcode.Message when !metadataOnly:
-                        var h = McapRecordParser.ParseMessageHeader(content, contentOffset);
-                        var ch = channels.Select(h.ChannelId, contentOffset);
-                        if (ch is not null && h.LogTime >= filter.StartTime && h.LogTime < filter.EndTime)
-                        {
-                            yielded++;
-                            CheckOrder(h.LogTime, contentOffset, ref lastTime);
-                            yield return new McapMessageView(ch, h.Sequence, h.LogTime, h.PublishTime,
-                                _scratch.AsMemory(McapConstants.MessageHeaderLength, (int)len - McapConstants.MessageHeaderLength));
-                        }
-                        break;
-                    case McapOpcode.Chunk when !metadataOnly:
-                        cursor.Entries.Clear();
-                        DecodeChunk(content, contentOffset, cursor);
-                        IndexChunk(cursor, cursor.Records.Span, filter, channels);
-                        for (cursor.Index = 0; cursor.Index < cursor.Entries.Count; cursor.Index++)
-                        {
-                            yielded++;
-                            CheckOrder(cursor.CurrentTime, contentOffset, ref lastTime);
-                            yield return View(cursor, channels);
-                        }
-                        break;
-                }
-                pos = next;
-            }
-        }
-        finally
-        {
-            ReturnCursor(cursor);
-        }
-    }
-
-    /// <summary>Without an index, messages come in file order, which rosbag2 makes log-time order; say so when it is not.</summary>
-    private bool _orderWarned;
-
-    private void CheckOrder(ulong time, long offset, ref ulong lastTime)
-    {
-        if (time < lastTime && !_orderWarned)
-        {
-            _orderWarned = true;
-            Warn($"log time goes backwards at offset {offset}: the file has no index, so messages are read in file order (run `depthnode bag recover` to index it)");
-        }
-        lastTime = Math.Max(lastTime, time);
-    }
-
-    private bool TryPartialChunk(ReadOnlySpan<byte> partial, long contentOffset, ChunkCursor cursor, McapMessageFilter filter, ChannelSelection channels)
-    {
-        var r = new McapFieldReader(partial, contentOffset, "Chunk");
-        if (r.Remaining < 8 + 8 + 8 + 4 + 4) return false;
-        r.U64("message_start_time"); r.U64("message_end_time"); r.U64("uncompressed_size"); r.U32("uncompressed_crc");
-        var compLen = r.U32("compression");
-        if (compLen != 0 || r.Remaining < 8) return false;
-        r.U64("records_length");
-        var recordsStart = r.Position;
-        var records = partial[recordsStart..];
-        cursor.Entries.Clear();
-        cursor.RecordsOffset = contentOffset + recordsStart;
-        records.CopyTo(cursor.Records.ResetTo(records.Length));
-        cursor.IsPartial = true;
-        IndexChunk(cursor, cursor.Records.Span, filter, channels);
-        return cursor.Entries.Count > 0;
     }
 }

@@ -12,6 +12,11 @@ public sealed record McapReaderOptions
     public bool VerifyCrcs { get; init; } = true;
     /// <summary>Ignore the summary and scan the data section (what <c>bag recover</c> does).</summary>
     public bool ForceLinearScan { get; init; }
+    /// <summary>
+    /// Skip damaged records and chunks (a bad CRC, a garbage length or opcode, a chunk that does not decompress) and
+    /// read on at the next valid one, reporting each as a warning; false: throw <see cref="McapException"/> instead.
+    /// </summary>
+    public bool SkipDamage { get; init; } = true;
     /// <summary>Called for every warning as it happens, in addition to <see cref="McapReader.Warnings"/>.</summary>
     public Action<string>? OnWarning { get; init; }
 }
@@ -73,7 +78,7 @@ public sealed partial class McapReader : IDisposable
         try
         {
             ReadStart();
-            if (!_options.ForceLinearScan) TryReadSummary();
+            ReadSummaryOrWarn();
         }
         catch (McapException e) when (fileName is not null) { throw e.WithFile(fileName); }
     }
@@ -120,6 +125,31 @@ public sealed partial class McapReader : IDisposable
         var content = ReadContent(_dataStart + 9, len, "Header");
         Header = McapRecordParser.ParseHeader(content, _dataStart + 9);
         _dataStart += 9 + (long)len;
+    }
+
+    /// <summary>
+    /// A damaged summary is not fatal when damage may be skipped: the data section holds everything. A linear scan
+    /// (recovery) still reads a sound summary, for its chunk offsets (where to read on after damage) and for the
+    /// channels and schemas it declares, including those of topics that never got a message.
+    /// </summary>
+    private void ReadSummaryOrWarn()
+    {
+        if (!_options.SkipDamage && _options.ForceLinearScan) return;
+        try
+        {
+            TryReadSummary();
+            RememberChunkStarts();
+        }
+        catch (McapException e) when (_options.SkipDamage)
+        {
+            Warn($"summary unreadable ({e.Message}): reading the data section instead");
+            (HasSummary, Statistics, Footer) = (false, null, null);
+            _schemas.Clear();
+            _channels.Clear();
+            _chunkIndexes.Clear();
+            _metadataIndexes.Clear();
+            _compressions.Clear();
+        }
     }
 
     private void TryReadSummary()

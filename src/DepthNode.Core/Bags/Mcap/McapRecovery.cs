@@ -1,14 +1,16 @@
 namespace DepthNode.Bags.Mcap;
 
 /// <summary>
-/// Rewrites an MCAP file that lacks its summary (recording killed, or written without indexes) into a complete,
-/// indexed one, by scanning the data section: every complete message before a cut is kept, with its channel,
-/// schema, timestamps and sequence; metadata records are copied. Output is a lone <c>.mcap</c> when the path ends
+/// Rewrites an MCAP file that lacks its summary (recording killed, or written without indexes) or is damaged into a
+/// complete, indexed one, by scanning the data section: every complete message before a cut (also inside a cut
+/// zstd/lz4 chunk) is kept, with its channel, schema, timestamps and sequence; damaged records are skipped and
+/// reading goes on after them; channels declared without messages are kept; metadata records are copied. Output is a lone <c>.mcap</c> when the path ends
 /// so, else a rosbag2 bag folder with metadata.yaml.
 /// </summary>
 public static class McapRecovery
 {
-    public readonly record struct Result(long Messages, int Channels, IReadOnlyList<string> Warnings);
+    /// <summary>What was recovered, and what was skipped as damaged (<see cref="McapReader.DamagedRecords"/> and friends).</summary>
+    public readonly record struct Result(long Messages, int Channels, IReadOnlyList<string> Warnings, int DamagedRecords = 0, long SkippedBytes = 0, long LostMessages = 0);
 
     public static Result Recover(string input, string output, McapCompression compression, Action<string>? onWarning = null)
     {
@@ -38,7 +40,7 @@ public static class McapRecovery
             }
             foreach (var c in reader.Channels.Values.OrderBy(c => c.Id)) Channel(c);
             foreach (var md in metadata) writer.WriteMetadata(md.Name, md.Values);
-            return new Result(n, channelMap.Count, reader.Warnings);
+            return new Result(n, channelMap.Count, reader.Warnings, reader.DamagedRecords, reader.SkippedBytes, reader.LostMessages);
         }
         using (var bag = BagWriter.Create(output, BagStorage.Mcap, compression))
         {
@@ -56,7 +58,7 @@ public static class McapRecovery
                 var topic = file.Topic(c);
                 if (added.Add(topic.Name)) bag.AddTopic(topic);
             }
-            return new Result(n, added.Count, reader.Warnings);
+            return new Result(n, added.Count, reader.Warnings, reader.DamagedRecords, reader.SkippedBytes, reader.LostMessages);
         }
     }
 

@@ -7,12 +7,14 @@ namespace DepthNode.Bags.Sqlite;
 /// the version; else a <c>topics.offered_qos_profiles</c> column means 2; else 1). Schema-1 type names without
 /// <c>/msg/</c> (e.g. <c>sensor_msgs/Image</c>) are normalised to <c>pkg/msg/Type</c>; later schemas keep the stored name. Message definitions come
 /// from the <c>message_definitions</c> table (schema 4). Storage has no publish time, so it equals the log time.
+/// A damaged file (SQLite "database disk image is malformed") is read page by page instead: see the Salvage part.
 /// </summary>
-public sealed class SqliteBagFile : IDisposable
+public sealed partial class SqliteBagFile : IDisposable
 {
-    private readonly SqliteConnection _db;
+    private readonly SqliteConnection? _db;
     private readonly Dictionary<long, TopicInfo> _topicsById = [];
     private readonly List<TopicInfo> _topics = [];
+    private readonly bool _hasTimestampIndex;
 
     public SqliteBagFile(string path)
     {
@@ -29,16 +31,20 @@ public sealed class SqliteBagFile : IDisposable
             _db.Open();
             SchemaVersion = DetectSchemaVersion();
             LoadTopics();
+            using var index = new SqliteCommand("SELECT count(*) FROM sqlite_master WHERE type='index' AND name='timestamp_idx'", _db);
+            _hasTimestampIndex = Convert.ToInt64(index.ExecuteScalar()) > 0;
         }
-        catch (SqliteException e)
+        catch (Exception e) when (IsDamage(e))
         {
             _db.Dispose();
-            throw new BagFormatException($"{path}: not a readable rosbag2 sqlite3 file: {e.Message}", e);
+            _db = null;
+            // SQLite cannot even read the schema (damaged header or schema page): the rows may still be on their pages.
+            if (!OpenDamaged(e.Message)) throw new BagFormatException($"{path}: not a readable rosbag2 sqlite3 file: {e.Message}", e);
         }
     }
 
     public string Path { get; }
-    public int SchemaVersion { get; }
+    public int SchemaVersion { get; private set; }
     public string RosDistro { get; private set; } = "";
     public IReadOnlyList<TopicInfo> Topics => _topics;
 
@@ -111,43 +117,89 @@ public sealed class SqliteBagFile : IDisposable
         return parts.Length == 2 && parts[0].Length > 0 && parts[1].Length > 0 ? $"{parts[0]}/msg/{parts[1]}" : type;
     }
 
-    /// <summary>Per-topic message counts and the time range, straight from SQL.</summary>
+    /// <summary>Per-topic message counts and the time range, straight from SQL (from the pages when the file is damaged).</summary>
     public (Dictionary<TopicInfo, long> Counts, long Start, long End, long Total) Statistics()
     {
+        if (_db is not null && _damage is null)
+        {
+            try { return SqlStatistics(_db); }
+            catch (Exception e) when (IsDamage(e)) { MarkDamaged(e.Message); }
+        }
+        return SalvagedStatistics();
+    }
+
+    private (Dictionary<TopicInfo, long> Counts, long Start, long End, long Total) SqlStatistics(SqliteConnection db)
+    {
         var counts = _topics.ToDictionary(t => t, _ => 0L);
-        using (var cmd = new SqliteCommand("SELECT topic_id, count(*) FROM messages GROUP BY topic_id", _db))
+        using (var cmd = new SqliteCommand("SELECT topic_id, count(*) FROM messages GROUP BY topic_id", db))
         using (var r = cmd.ExecuteReader())
             while (r.Read())
                 if (_topicsById.TryGetValue(r.GetInt64(0), out var t)) counts[t] = r.GetInt64(1);
-        using var range = new SqliteCommand("SELECT min(timestamp), max(timestamp), count(*) FROM messages", _db);
+        using var range = new SqliteCommand("SELECT min(timestamp), max(timestamp), count(*) FROM messages", db);
         using var rr = range.ExecuteReader();
         rr.Read();
         var total = rr.GetInt64(2);
         return total == 0 ? (counts, 0, 0, 0) : (counts, rr.GetInt64(0), rr.GetInt64(1), total);
     }
 
-    /// <summary>Messages ordered by timestamp (ties by insertion order). Data is a reused buffer: valid until the next message.</summary>
+    /// <summary>
+    /// Messages ordered by timestamp (ties by insertion order). Data is a reused buffer: valid until the next message.
+    /// When SQLite reports damage part way, the rest comes from the pages, continuing after the last message yielded.
+    /// </summary>
     public IEnumerable<BagMessage> ReadMessages(BagReadOptions options)
     {
         var ids = _topicsById.Where(kv => options.Includes(kv.Value.Name)).Select(kv => kv.Key).ToList();
         if (ids.Count == 0) yield break;
-        var filter = ids.Count == _topicsById.Count ? "" : $" AND topic_id IN ({string.Join(",", ids)})";
-        using var cmd = new SqliteCommand($"SELECT topic_id, timestamp, data FROM messages WHERE timestamp >= $s AND timestamp < $e{filter} ORDER BY timestamp, id", _db);
-        cmd.Parameters.AddWithValue("$s", options.StartTimeNs);
-        cmd.Parameters.AddWithValue("$e", options.EndTimeNs);
-        using var r = cmd.ExecuteReader();
-        var buffer = new byte[1024];
-        while (r.Read())
+        (long Time, long Id)? last = null;
+        if (_db is not null && _damage is null)
         {
+            var filter = ids.Count == _topicsById.Count ? "" : $" AND topic_id IN ({string.Join(",", ids)})";
+            var where = $"timestamp >= $s AND timestamp < $e{filter}";
+            CheckIndexAgreesWithTable(_db, where, options);
+            using var cmd = new SqliteCommand($"SELECT topic_id, timestamp, data, id FROM messages WHERE {where} ORDER BY timestamp, id", _db);
+            cmd.Parameters.AddWithValue("$s", options.StartTimeNs);
+            cmd.Parameters.AddWithValue("$e", options.EndTimeNs);
+            using var r = TryExecute(cmd);
+            var buffer = new byte[1024];
+            while (r is not null && _damage is null && TryNext(r, ref buffer, out var message, out var id))
+            {
+                yield return message;
+                last = (message.LogTimeNs, id);
+            }
+            if (_damage is null) yield break;
+        }
+        foreach (var m in SalvagedMessages(options, last)) yield return m;
+    }
+
+    private SqliteDataReader? TryExecute(SqliteCommand cmd)
+    {
+        try { return cmd.ExecuteReader(); }
+        catch (Exception e) when (IsDamage(e)) { MarkDamaged(e.Message); return null; }
+    }
+
+    private bool TryNext(SqliteDataReader r, ref byte[] buffer, out BagMessage message, out long id)
+    {
+        message = default;
+        id = 0;
+        try
+        {
+            if (!r.Read()) return false;
             if (!_topicsById.TryGetValue(r.GetInt64(0), out var topic))
                 throw new BagFormatException($"{Path}: message refers to unknown topic id {r.GetInt64(0)}");
             var t = r.GetInt64(1);
             var len = (int)r.GetBytes(2, 0, null, 0, 0);
             if (len > buffer.Length) buffer = new byte[Math.Max(len, buffer.Length * 2)];
             r.GetBytes(2, 0, buffer, 0, len);
-            yield return new BagMessage(topic, t, t, buffer.AsMemory(0, len));
+            id = r.GetInt64(3);
+            message = new BagMessage(topic, t, t, buffer.AsMemory(0, len));
+            return true;
+        }
+        catch (Exception e) when (IsDamage(e))
+        {
+            MarkDamaged(e.Message);
+            return false;
         }
     }
 
-    public void Dispose() => _db.Dispose();
+    public void Dispose() => _db?.Dispose();
 }

@@ -51,12 +51,22 @@ public sealed class Arguments
     public string Required(string name) =>
         Option(name) ?? throw new CliException($"missing required option --{name}", 2);
 
-    public int IntOption(string name, int fallback)
+    private int IntOption(string name, int fallback)
     {
         var s = Option(name);
         if (s is null) return fallback;
         return int.TryParse(s, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var v)
             ? v : throw new CliException($"option --{name} expects an integer, got '{s}'", 2);
+    }
+
+    /// <summary>An integer option that must lie in [<paramref name="min"/>, <paramref name="max"/>];
+    /// <paramref name="meaning"/> says what special values mean, e.g. "0 = every frame".</summary>
+    public int IntOption(string name, int fallback, int min, int max = int.MaxValue, string? meaning = null)
+    {
+        var v = IntOption(name, fallback);
+        if (v >= min && v <= max) return v;
+        var range = max == int.MaxValue ? $"an integer >= {min}" : $"an integer from {min} to {max}";
+        throw new CliException($"option --{name} must be {range}{(meaning is null ? "" : $" ({meaning})")}, got {v}", 2);
     }
 
     public string Positional(int index, string what) =>

@@ -1,7 +1,8 @@
 using DepthNode.Camera;
 using DepthNode.Synthetic;
+using DepthNode.Tests;
 
-namespace DepthNode.Core.Tests.Synthetic;
+namespace DepthNode.Tools.Tests.Synthetic;
 
 public class StreetSceneTests
 {

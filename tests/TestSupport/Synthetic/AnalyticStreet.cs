@@ -1,6 +1,6 @@
 using DepthNode.Synthetic;
 
-namespace DepthNode.Core.Tests.Synthetic;
+namespace DepthNode.Tests;
 
 /// <summary>
 /// The street scene's 3D point for a pixel, computed independently of the renderer: a unit-length viewing ray, the

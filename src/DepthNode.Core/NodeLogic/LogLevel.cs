@@ -1,0 +1,3 @@
+namespace DepthNode.NodeLogic;
+
+public enum LogLevel { Debug, Info, Warn, Error }
