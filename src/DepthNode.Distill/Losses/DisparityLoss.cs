@@ -21,8 +21,9 @@ public static class DisparityLoss
         using var scope = NewDisposeScope();
         var batch = student.shape[0];
         var s = student.reshape(batch, -1);
-        var t = teacher.reshape(batch, -1).to(s.dtype);
         var m = mask.reshape(batch, -1);
+        // Teachers mark missing values with NaN / ∞; zeroed here so no NaN reaches a product or a gradient.
+        var t = teacher.reshape(batch, -1).to(s.dtype).detach().masked_fill(m.logical_not(), 0.0);
         var validCount = m.sum(type: s.dtype).clamp_min(1);
 
         if (normalization == DepthNormalization.None)

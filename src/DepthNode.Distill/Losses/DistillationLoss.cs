@@ -60,7 +60,7 @@ public sealed class DistillationLoss
             var batch = student.shape[0];
             var m = mask.reshape(batch, -1);
             var (ns, _, _) = ScaleShiftNormalizer.Normalize(student.reshape(batch, -1), m);
-            var (nt, _, _) = ScaleShiftNormalizer.Normalize(teacher.reshape(batch, -1).to(student.dtype), m);
+            var (nt, _, _) = ScaleShiftNormalizer.Normalize(teacher.reshape(batch, -1).to(student.dtype).detach().masked_fill(m.logical_not(), 0.0), m);
             grad = GradientMatchingLoss.Compute(ns.reshape(student.shape), nt.reshape(student.shape), mask, _options.GradientScales);
             total = total + grad * _options.GradientWeight;
         }

@@ -24,8 +24,9 @@ public static class GradientMatchingLoss
         using var scope = NewDisposeScope();
         var (h, w) = (studentNormalized.shape[^2], studentNormalized.shape[^1]);
         var batch = studentNormalized.shape[0];
-        var residual = (studentNormalized - teacherNormalized.to(studentNormalized.dtype)).reshape(batch, h, w);
-        var valid = mask.reshape(batch, h, w).to(residual.dtype);
+        var invalid = mask.reshape(batch, h, w).logical_not();
+        var residual = (studentNormalized - teacherNormalized.to(studentNormalized.dtype)).reshape(batch, h, w).masked_fill(invalid, 0.0);
+        var valid = invalid.logical_not().to(residual.dtype);
         var total = zeros(1, dtype: residual.dtype).squeeze();
         for (var k = 0; k < scales; k++)
         {
@@ -33,11 +34,10 @@ public static class GradientMatchingLoss
             var r = residual[.., TensorIndex.Slice(null, null, step), TensorIndex.Slice(null, null, step)];
             var m = valid[.., TensorIndex.Slice(null, null, step), TensorIndex.Slice(null, null, step)];
             var count = m.sum().clamp_min(1); // no valid pixel: the numerator is 0 too, as MiDaS' "return 0"
-            var rm = r * m;
             var mx = m[.., .., 1..] * m[.., .., ..^1];
             var my = m[.., 1.., ..] * m[.., ..^1, ..];
-            var gx = (rm[.., .., 1..] - rm[.., .., ..^1]).abs() * mx;
-            var gy = (rm[.., 1.., ..] - rm[.., ..^1, ..]).abs() * my;
+            var gx = (r[.., .., 1..] - r[.., .., ..^1]).abs() * mx;
+            var gy = (r[.., 1.., ..] - r[.., ..^1, ..]).abs() * my;
             total = total + (gx.sum() + gy.sum()) / count;
         }
         return total.MoveToOuterDisposeScope();

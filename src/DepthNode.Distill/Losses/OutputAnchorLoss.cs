@@ -25,7 +25,7 @@ public static class OutputAnchorLoss
         var (_, medS, madS) = ScaleShiftNormalizer.Normalize(student.reshape(batch, -1), m);
         Tensor medT, madT;
         using (no_grad())
-            (_, medT, madT) = ScaleShiftNormalizer.Normalize(teacher.reshape(batch, -1).to(student.dtype), m);
+            (_, medT, madT) = ScaleShiftNormalizer.Normalize(teacher.reshape(batch, -1).to(student.dtype).masked_fill(m.logical_not(), 0.0), m);
         var loss = (((medS - medT).abs() + (madS - madT).abs()) / madT).mean();
         var studentStats = new OutputStatistics(medS.mean().to(ScalarType.Float64).item<double>(), madS.mean().to(ScalarType.Float64).item<double>());
         var teacherStats = new OutputStatistics(medT.mean().to(ScalarType.Float64).item<double>(), madT.mean().to(ScalarType.Float64).item<double>());

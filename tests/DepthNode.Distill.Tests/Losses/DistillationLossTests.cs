@@ -52,6 +52,23 @@ public class DistillationLossTests
     }
 
     [Fact]
+    public void Compute_TeacherNaNWhereNoDepth_SameLossAsWithZerosAndFiniteGradients()
+    {
+        using var scope = NewDisposeScope();
+        var mask = Real.MaskTensor();
+        var withNaN = Real.TeacherTensor().masked_fill(mask.logical_not(), double.NaN);
+        var student = Real.StudentTensor().requires_grad_();
+        var loss = new DistillationLoss(new DistillationLossOptions());
+
+        var terms = loss.Compute(student, withNaN, mask, [new PatchPair(student[.., .., ..100, ..100], withNaN[.., .., ..100, ..100], mask[.., .., ..100, ..100])]);
+        terms.Total.backward();
+
+        var reference = loss.Compute(Real.StudentTensor(), Real.TeacherTensor(), mask, [new PatchPair(Real.StudentTensor()[.., .., ..100, ..100], Real.TeacherTensor()[.., .., ..100, ..100], mask[.., .., ..100, ..100])]);
+        Assert.Equal(reference.Total.item<double>(), terms.Total.item<double>(), 1e-12);
+        Assert.True(student.grad!.isfinite().all().item<bool>(), "NaN in the teacher leaked into the gradient");
+    }
+
+    [Fact]
     public void Constructor_NegativeWeight_ThrowsNamingTheWeight()
     {
         var e = Assert.Throws<ArgumentException>(() => new DistillationLoss(new DistillationLossOptions { GradientWeight = -1 }));
