@@ -38,9 +38,12 @@ public static class DepthRangeContexts
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
+        using var infinity = double.PositiveInfinity.ToScalar();
+        using var minusInfinity = double.NegativeInfinity.ToScalar();
+        using var epsilon = UpperEpsilon.ToScalar();
         var t = teacher.detach();
-        var min = t.masked_fill(mask.logical_not(), double.PositiveInfinity).amin([1], keepdim: true);
-        var max = t.masked_fill(mask.logical_not(), double.NegativeInfinity).amax([1], keepdim: true);
+        var min = t.masked_fill(mask.logical_not(), infinity).amin([1], keepdim: true);
+        var max = t.masked_fill(mask.logical_not(), minusInfinity).amax([1], keepdim: true);
         var range = max - min;
         var contexts = new List<Tensor>();
         foreach (var bins in binsPerLevel)
@@ -49,10 +52,12 @@ public static class DepthRangeContexts
             var size = 1.0 / bins;
             for (var k = 0; k < bins; k++)
             {
-                var lower = min + range * (k * size);
+                using var from = (k * size).ToScalar();
+                using var to = ((k + 1) * size).ToScalar();
+                var lower = min + range.mul(from);
                 var inBin = k == bins - 1
                     ? t >= lower & t <= max
-                    : t >= lower & t < min + range * ((k + 1) * size) + UpperEpsilon;
+                    : t >= lower & t < (min + range.mul(to)).add(epsilon);
                 contexts.Add(inBin & mask);
             }
         }

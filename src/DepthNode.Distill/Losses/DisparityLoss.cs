@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DepthNode.Distill.Losses;
@@ -19,15 +20,17 @@ public static class DisparityLoss
     {
         CheckPair(student, teacher, mask);
         using var scope = NewDisposeScope();
+        using var zero = 0.0.ToScalar();
+        using var one = 1.0.ToScalar();
         var batch = student.shape[0];
         var s = student.reshape(batch, -1);
         var m = mask.reshape(batch, -1);
         // Teachers mark missing values with NaN / ∞; zeroed here so no NaN reaches a product or a gradient.
-        var t = teacher.reshape(batch, -1).to(s.dtype).detach().masked_fill(m.logical_not(), 0.0);
-        var validCount = m.sum(type: s.dtype).clamp_min(1);
+        var t = teacher.reshape(batch, -1).to(s.dtype).detach().masked_fill(m.logical_not(), zero);
+        var validCount = m.sum(type: s.dtype).clamp_min(one);
 
         if (normalization == DepthNormalization.None)
-            return ((s - t).abs().masked_fill(m.logical_not(), 0.0).sum() / validCount).MoveToOuterDisposeScope();
+            return ((s - t).abs().masked_fill(m.logical_not(), zero).sum() / validCount).MoveToOuterDisposeScope();
 
         var contexts = DepthRangeContexts.Build(t, m, DepthRangeContexts.BinsPerLevel(normalization));
         var c = contexts.shape[0];
@@ -35,8 +38,8 @@ public static class DisparityLoss
         var flatContexts = contexts.reshape(c * batch, pixels);
         var (ns, _, _) = ScaleShiftNormalizer.Normalize(s.unsqueeze(0).expand(c, batch, pixels).reshape(c * batch, pixels), flatContexts);
         var (nt, _, _) = ScaleShiftNormalizer.Normalize(t.unsqueeze(0).expand(c, batch, pixels).reshape(c * batch, pixels), flatContexts);
-        var error = (ns - nt).abs().masked_fill(flatContexts.logical_not(), 0.0).reshape(c, batch, pixels).sum([0]);
-        var contextsPerPixel = contexts.sum([0], type: s.dtype).clamp_min(1);
+        var error = (ns - nt).abs().masked_fill(flatContexts.logical_not(), zero).reshape(c, batch, pixels).sum([0]);
+        var contextsPerPixel = contexts.sum([0], type: s.dtype).clamp_min(one);
         return ((error / contextsPerPixel).sum() / validCount).MoveToOuterDisposeScope();
     }
 

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DepthNode.Distill.Losses;
@@ -35,23 +36,30 @@ public sealed class DistillationLoss
         if ((studentFeatures is null) != (referenceFeatures is null))
             throw new ArgumentException("student and reference features must be given together");
         using var scope = NewDisposeScope();
+        using var zero = 0.0.ToScalar();
+        using var scWeight = _options.SharedContextWeight.ToScalar();
+        using var lgWeight = _options.LocalGlobalWeight.ToScalar();
+        using var featWeight = _options.FeatureWeight.ToScalar();
+        using var gradWeight = _options.GradientWeight.ToScalar();
+        using var anchorWeight = _options.AnchorWeight.ToScalar();
+        using var patchCount = ((double)(patches?.Count ?? 1)).ToScalar();
         var sc = DisparityLoss.Compute(student, teacher, mask, _options.SharedContextNormalization);
-        var total = sc * _options.SharedContextWeight;
+        var total = sc.mul(scWeight);
 
         var lg = zeros_like(sc);
         if (patches is { Count: > 0 })
         {
             foreach (var p in patches)
                 lg = lg + DisparityLoss.Compute(p.Student, p.Teacher, p.Mask, _options.LocalGlobalNormalization);
-            lg = lg / patches.Count;
-            total = total + lg * _options.LocalGlobalWeight;
+            lg = lg.div(patchCount);
+            total = total + lg.mul(lgWeight);
         }
 
         var feat = zeros_like(sc);
         if (studentFeatures is not null && _options.FeatureWeight > 0)
         {
             feat = FeatureAlignmentLoss.Compute(studentFeatures, referenceFeatures!, _options.FeatureMargin, featureChannelDim);
-            total = total + feat * _options.FeatureWeight;
+            total = total + feat.mul(featWeight);
         }
 
         var grad = zeros_like(sc);
@@ -60,13 +68,13 @@ public sealed class DistillationLoss
             var batch = student.shape[0];
             var m = mask.reshape(batch, -1);
             var (ns, _, _) = ScaleShiftNormalizer.Normalize(student.reshape(batch, -1), m);
-            var (nt, _, _) = ScaleShiftNormalizer.Normalize(teacher.reshape(batch, -1).to(student.dtype).detach().masked_fill(m.logical_not(), 0.0), m);
+            var (nt, _, _) = ScaleShiftNormalizer.Normalize(teacher.reshape(batch, -1).to(student.dtype).detach().masked_fill(m.logical_not(), zero), m);
             grad = GradientMatchingLoss.Compute(ns.reshape(student.shape), nt.reshape(student.shape), mask, _options.GradientScales);
-            total = total + grad * _options.GradientWeight;
+            total = total + grad.mul(gradWeight);
         }
 
         var (anchor, studentStats, teacherStats) = OutputAnchorLoss.Compute(student, teacher, mask);
-        if (_options.AnchorWeight > 0) total = total + anchor * _options.AnchorWeight;
+        if (_options.AnchorWeight > 0) total = total + anchor.mul(anchorWeight);
 
         return new DistillationLossTerms(total.MoveToOuterDisposeScope(),
             sc.to(ScalarType.Float64).item<double>(), lg.to(ScalarType.Float64).item<double>(), feat.to(ScalarType.Float64).item<double>(), grad.to(ScalarType.Float64).item<double>(), anchor.to(ScalarType.Float64).item<double>(),

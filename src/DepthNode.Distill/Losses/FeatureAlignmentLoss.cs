@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DepthNode.Distill.Losses;
@@ -25,8 +26,12 @@ public static class FeatureAlignmentLoss
             throw new ArgumentException(
                 $"student features [{string.Join(',', student.shape)}] and reference features [{string.Join(',', reference.shape)}] must have the same shape (add a projection when the widths differ)");
         using var scope = NewDisposeScope();
-        var distance = 1 - nn.functional.cosine_similarity(student, reference.detach().to(student.dtype), channelDim, 1e-8);
-        var kept = distance.masked_fill(distance.detach() < margin, 0.0);
-        return (kept.sum() / distance.numel()).MoveToOuterDisposeScope();
+        using var zero = 0.0.ToScalar();
+        using var one = 1.0.ToScalar();
+        using var limit = margin.ToScalar();
+        using var tokens = ((double)student.numel() / student.shape[channelDim < 0 ? student.dim() + channelDim : channelDim]).ToScalar();
+        var distance = nn.functional.cosine_similarity(student, reference.detach().to(student.dtype), channelDim, 1e-8).neg().add(one);
+        var kept = distance.masked_fill(distance.detach().lt(limit), zero);
+        return kept.sum().div(tokens).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DepthNode.Distill.Losses;
@@ -22,10 +23,12 @@ public static class GradientMatchingLoss
         DisparityLoss.CheckPair(studentNormalized, teacherNormalized, mask);
         if (scales < 1) throw new ArgumentOutOfRangeException(nameof(scales), scales, "at least one scale");
         using var scope = NewDisposeScope();
+        using var zero = 0.0.ToScalar();
+        using var one = 1.0.ToScalar();
         var (h, w) = (studentNormalized.shape[^2], studentNormalized.shape[^1]);
         var batch = studentNormalized.shape[0];
         var invalid = mask.reshape(batch, h, w).logical_not();
-        var residual = (studentNormalized - teacherNormalized.to(studentNormalized.dtype)).reshape(batch, h, w).masked_fill(invalid, 0.0);
+        var residual = (studentNormalized - teacherNormalized.to(studentNormalized.dtype)).reshape(batch, h, w).masked_fill(invalid, zero);
         var valid = invalid.logical_not().to(residual.dtype);
         var total = zeros(1, dtype: residual.dtype).squeeze();
         for (var k = 0; k < scales; k++)
@@ -33,7 +36,7 @@ public static class GradientMatchingLoss
             var step = 1L << k;
             var r = residual[.., TensorIndex.Slice(null, null, step), TensorIndex.Slice(null, null, step)];
             var m = valid[.., TensorIndex.Slice(null, null, step), TensorIndex.Slice(null, null, step)];
-            var count = m.sum().clamp_min(1); // no valid pixel: the numerator is 0 too, as MiDaS' "return 0"
+            var count = m.sum().clamp_min(one); // no valid pixel: the numerator is 0 too, as MiDaS' "return 0"
             var mx = m[.., .., 1..] * m[.., .., ..^1];
             var my = m[.., 1.., ..] * m[.., ..^1, ..];
             var gx = (r[.., .., 1..] - r[.., .., ..^1]).abs() * mx;

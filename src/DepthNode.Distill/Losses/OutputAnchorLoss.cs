@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DepthNode.Distill.Losses;
@@ -20,12 +21,13 @@ public static class OutputAnchorLoss
     {
         DisparityLoss.CheckPair(student, teacher, mask);
         using var scope = NewDisposeScope();
+        using var zero = 0.0.ToScalar();
         var batch = student.shape[0];
         var m = mask.reshape(batch, -1);
         var (_, medS, madS) = ScaleShiftNormalizer.Normalize(student.reshape(batch, -1), m);
         Tensor medT, madT;
         using (no_grad())
-            (_, medT, madT) = ScaleShiftNormalizer.Normalize(teacher.reshape(batch, -1).to(student.dtype).masked_fill(m.logical_not(), 0.0), m);
+            (_, medT, madT) = ScaleShiftNormalizer.Normalize(teacher.reshape(batch, -1).to(student.dtype).masked_fill(m.logical_not(), zero), m);
         var loss = (((medS - medT).abs() + (madS - madT).abs()) / madT).mean();
         var studentStats = new OutputStatistics(medS.mean().to(ScalarType.Float64).item<double>(), madS.mean().to(ScalarType.Float64).item<double>());
         var teacherStats = new OutputStatistics(medT.mean().to(ScalarType.Float64).item<double>(), madT.mean().to(ScalarType.Float64).item<double>());

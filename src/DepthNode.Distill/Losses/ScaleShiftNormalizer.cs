@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DepthNode.Distill.Losses;
@@ -11,6 +12,9 @@ namespace DepthNode.Distill.Losses;
 /// scale. The median is the lower median (element ⌊(M−1)/2⌋ of the sorted valid values), which is what
 /// torch.nanmedian returns; an empty context gets median 0 like HDN's NaN → 0. The median is taken by sorting with
 /// the invalid pixels set to +∞, so its gradient reaches the median element as in PyTorch.
+/// Scalars are explicit `using` locals throughout this folder: TorchSharp's implicit double → Scalar conversions
+/// are freed by the finalizer, which can run while the native call that uses them is still executing (seen here
+/// as a corrupt scalar under parallel tests).
 /// </remarks>
 public static class ScaleShiftNormalizer
 {
@@ -25,13 +29,18 @@ public static class ScaleShiftNormalizer
     public static (Tensor Normalized, Tensor Median, Tensor Scale) Normalize(Tensor values, Tensor context)
     {
         using var scope = NewDisposeScope();
+        using var infinity = double.PositiveInfinity.ToScalar();
+        using var zero = 0.0.ToScalar();
+        using var one = 1.0.ToScalar();
+        using var two = 2.0.ToScalar();
+        using var epsilon = ScaleEpsilon.ToScalar();
         var count = context.sum([1], keepdim: true, type: values.dtype);
-        var sorted = values.masked_fill(context.logical_not(), double.PositiveInfinity).sort(1).Values;
-        var middle = ((count - 1).clamp_min(0) / 2).floor().to(ScalarType.Int64);
-        var median = sorted.gather(1, middle).masked_fill(count == 0, 0.0);
+        var sorted = values.masked_fill(context.logical_not(), infinity).sort(1).Values;
+        var middle = count.sub(one).clamp_min(zero).div(two).floor().to(ScalarType.Int64);
+        var median = sorted.gather(1, middle).masked_fill(count.eq(zero), zero);
         var centred = values - median;
-        var deviation = centred.abs().masked_fill(context.logical_not(), 0.0).sum([1], keepdim: true);
-        var scale = deviation / (count + 1) + ScaleEpsilon;
+        var deviation = centred.abs().masked_fill(context.logical_not(), zero).sum([1], keepdim: true);
+        var scale = deviation.div(count.add(one)).add(epsilon);
         var normalized = centred / scale;
         return (normalized.MoveToOuterDisposeScope(), median.MoveToOuterDisposeScope(), scale.MoveToOuterDisposeScope());
     }

@@ -23,8 +23,9 @@ public static class RoiResampler
         using var scope = NewDisposeScope();
         var (h, w) = (maps.shape[2], maps.shape[3]);
         // grid_sample (align_corners = false) maps normalised −1 / +1 to the outer edges of the first / last pixel.
-        var xs = arange(outWidth, dtype: ScalarType.Float64).add(0.5).mul(box.Width / outWidth).add(box.X).mul(2.0 / w).sub(1);
-        var ys = arange(outHeight, dtype: ScalarType.Float64).add(0.5).mul(box.Height / outHeight).add(box.Y).mul(2.0 / h).sub(1);
+        // The sample positions are computed in C# (no implicit TorchSharp scalars; see ScaleShiftNormalizer).
+        var xs = tensor(Enumerable.Range(0, outWidth).Select(j => (box.X + (j + 0.5) * box.Width / outWidth) * 2 / w - 1).ToArray());
+        var ys = tensor(Enumerable.Range(0, outHeight).Select(i => (box.Y + (i + 0.5) * box.Height / outHeight) * 2 / h - 1).ToArray());
         var grid = stack([xs.unsqueeze(0).expand(outHeight, outWidth), ys.unsqueeze(1).expand(outHeight, outWidth)], dim: -1)
             .unsqueeze(0).expand(maps.shape[0], outHeight, outWidth, 2).to(maps.dtype);
         return nn.functional.grid_sample(maps, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Border, align_corners: false)
