@@ -12,7 +12,7 @@ public sealed record TeacherView(CrossContextSample Sample, Tensor SharedContext
 
 /// <summary>What one step did, as numbers (for the progress line, the metrics CSV and the report).</summary>
 public sealed record StepMetrics(
-    long Step, double Total, double SharedContext, double LocalGlobal, double Gradient, double Anchor,
+    long Step, double Total, double SharedContext, double LocalGlobal, double Feature, double Gradient, double Anchor,
     OutputStatistics Student, OutputStatistics Teacher, double GradientNorm, double EncoderLearningRate, double DecoderLearningRate);
 
 /// <summary>
@@ -23,7 +23,10 @@ public sealed record StepMetrics(
 /// </summary>
 public sealed class DistillationStep
 {
-    private readonly nn.Module<Tensor, Tensor> _student;
+    private readonly nn.Module _student;
+    private readonly Func<Tensor, (Tensor Depth, Tensor? Features)> _forward;
+    private readonly Func<Tensor, Tensor>? _referenceFeatures;
+    private readonly long _featureChannelDim;
     private readonly optim.Optimizer _optimizer;
     private readonly DistillationLoss _loss;
     private readonly OptimizerSettings _settings;
@@ -31,10 +34,24 @@ public sealed class DistillationStep
     private readonly PatchComparison _comparison;
     private readonly List<TorchSharp.Modules.Parameter> _parameters;
 
+    /// <summary>A student that returns depth only (no feature alignment).</summary>
     public DistillationStep(nn.Module<Tensor, Tensor> student, optim.Optimizer optimizer, DistillationLoss loss,
         OptimizerSettings settings, long totalSteps, PatchComparison comparison = PatchComparison.StudentPixels)
+        : this(student, x => (student.forward(x), null), null, -1, optimizer, loss, settings, totalSteps, comparison)
     {
-        (_student, _optimizer, _loss, _settings, _totalSteps, _comparison) = (student, optimizer, loss, settings, totalSteps, comparison);
+    }
+
+    /// <summary>
+    /// A student whose <paramref name="forward"/> also returns encoder features, aligned (L_feat) with those of a
+    /// frozen <paramref name="referenceFeatures"/> encoder on the same input (run under no_grad); channels along
+    /// <paramref name="featureChannelDim"/>.
+    /// </summary>
+    public DistillationStep(nn.Module student, Func<Tensor, (Tensor Depth, Tensor? Features)> forward,
+        Func<Tensor, Tensor>? referenceFeatures, long featureChannelDim, optim.Optimizer optimizer, DistillationLoss loss,
+        OptimizerSettings settings, long totalSteps, PatchComparison comparison = PatchComparison.StudentPixels)
+    {
+        (_student, _forward, _referenceFeatures, _featureChannelDim) = (student, forward, referenceFeatures, featureChannelDim);
+        (_optimizer, _loss, _settings, _totalSteps, _comparison) = (optimizer, loss, settings, totalSteps, comparison);
         _parameters = student.parameters().Where(p => p.requires_grad).ToList();
     }
 
@@ -52,7 +69,10 @@ public sealed class DistillationStep
         using var scope = NewDisposeScope();
         _student.train();
         _optimizer.zero_grad();
-        var depth = _student.forward(studentInput);
+        var (depth, features) = _forward(studentInput);
+        Tensor? reference = null;
+        if (features is not null && _referenceFeatures is not null)
+            using (no_grad()) reference = _referenceFeatures(studentInput);
         var (h, w) = ((int)depth.shape[2], (int)depth.shape[3]);
         var teacher = cat(views.Select(v => RoiResampler.Resize(v.SharedContext.to(depth.dtype), h, w)).ToList(), 0);
         var pairs = new List<PatchPair>();
@@ -60,7 +80,8 @@ public sealed class DistillationStep
             if (views[b].Patches.Count > 0)
                 pairs.AddRange(LocalGlobalPairs.Build(depth[b..(b + 1)], views[b].Patches, views[b].Sample, _comparison));
 
-        var terms = _loss.Compute(depth, teacher, teacher.isfinite(), pairs);
+        var terms = _loss.Compute(depth, teacher, teacher.isfinite(), pairs,
+            reference is null ? null : features, reference, _featureChannelDim);
         terms.Total.backward();
         var norm = _settings.GradientClipNorm > 0
             ? nn.utils.clip_grad_norm_(_parameters, _settings.GradientClipNorm)
@@ -70,6 +91,6 @@ public sealed class DistillationStep
         var lrs = _optimizer.ParamGroups.Select(g => g.LearningRate).ToList();
         StepsDone++;
         return new StepMetrics(StepsDone, terms.Total.to(ScalarType.Float64).item<double>(), terms.SharedContext, terms.LocalGlobal,
-            terms.Gradient, terms.Anchor, terms.Student, terms.Teacher, norm, lrs[0], lrs[^1]);
+            terms.Feature, terms.Gradient, terms.Anchor, terms.Student, terms.Teacher, norm, lrs[0], lrs[^1]);
     }
 }

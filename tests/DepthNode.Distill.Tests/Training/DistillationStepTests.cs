@@ -150,6 +150,29 @@ public class DistillationStepTests
     }
 
     [Fact]
+    public void Run_StudentWithFeaturesAndFrozenReference_ReportsAndLowersFeatureAlignment()
+    {
+        using var outer = NewDisposeScope();
+        var (input, views) = RealBatch();
+        var settings = new OptimizerSettings { EncoderLearningRate = 3e-3, DecoderLearningRate = 3e-2 };
+        random.manual_seed(5);
+        using var student = new TinyStudent();
+        using var reference = nn.Sequential(nn.Conv2d(3, 8, 3, padding: 1), nn.ReLU(), nn.Conv2d(8, 8, 3, padding: 1), nn.ReLU());
+        using var optimizer = settings.CreateOptimizer(student, "encoder.");
+        var encoder = (nn.Module<Tensor, Tensor>)student.named_children().Single(c => c.name == "encoder").module;
+        var decoder = (nn.Module<Tensor, Tensor>)student.named_children().Single(c => c.name == "decoder").module;
+        var loss = new DistillationLoss(new DistillationLossOptions { SharedContextWeight = 0, LocalGlobalWeight = 0, GradientWeight = 0, AnchorWeight = 0 });
+        var step = new DistillationStep(student, x => { var f = encoder.forward(x); return (decoder.forward(f), f); },
+            reference.forward, featureChannelDim: 1, optimizer, loss, settings, totalSteps: 8);
+
+        var metrics = Enumerable.Range(0, 8).Select(_ => step.Run(input, views)).ToList();
+
+        Assert.True(metrics[0].Feature > 0.05, $"feature term {metrics[0].Feature}");
+        Assert.Equal(metrics[0].Feature, metrics[0].Total, 1e-6);
+        Assert.True(metrics[^1].Feature < 0.9 * metrics[0].Feature, $"{metrics[0].Feature} → {metrics[^1].Feature}");
+    }
+
+    [Fact]
     public void TeacherSampler_SevenToThreeOverTenThousandDraws_NearSeventyPercentAndSeeded()
     {
         var a = new TeacherSampler([0.7, 0.3], seed: 1);
