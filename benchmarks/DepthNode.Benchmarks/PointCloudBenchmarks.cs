@@ -25,13 +25,13 @@ public class PointCloudBenchmarks
     private readonly float[] _depth = new float[W * H];
     private readonly byte[] _rgb = new byte[W * H * 3];
     private readonly byte[] _cloud = new byte[W * H * 32];
-    private readonly byte[] _colour = new byte[W * H * 3];
+    private readonly byte[] _color = new byte[W * H * 3];
     private readonly ushort[] _millimetres = new ushort[W * H];
     private readonly float[] _metres = new float[W * H];
     private readonly PointCloudBuilder _xyz = new();
     private readonly PointCloudBuilder _xyzRgb = new(new PointCloudOptions { Rgb = true });
-    private readonly DepthColorizer _fixedColour = new(new DepthColorizerOptions { MinDepth = 2, MaxDepth = 80 });
-    private readonly DepthColorizer _autoColour = new();
+    private readonly DepthColorizer _fixedColor = new(new DepthColorizerOptions { MinDepth = 2, MaxDepth = 80 });
+    private readonly DepthColorizer _autoColor = new();
     private Mat _disparity = null!, _q = null!, _xyzMat = null!, _depthMat = null!, _grey = null!, _bgr = null!, _mm = null!, _m = null!;
 
     [GlobalSetup]
@@ -79,10 +79,10 @@ public class PointCloudBenchmarks
     }
 
     [Benchmark, BenchmarkCategory("Colourise")]
-    public float ColouriseFixedRange() => _fixedColour.Colorize(_depth, W, H, W, _colour, W * 3).Max;
+    public float ColorizeFixedRange() => _fixedColor.Colorize(_depth, W, H, W, _color, W * 3).Max;
 
     [Benchmark, BenchmarkCategory("Colourise")]
-    public float ColouriseAutoRange() => _autoColour.Colorize(_depth, W, H, W, _colour, W * 3).Max;
+    public float ColorizeAutoRange() => _autoColor.Colorize(_depth, W, H, W, _color, W * 3).Max;
 
     [Benchmark(Baseline = true), BenchmarkCategory("To16UC1")]
     public void OpenCvConvertTo16U() => _depthMat.ConvertTo(_mm, MatType.CV_16UC1, 1000);

@@ -116,7 +116,7 @@ public sealed class DepthNodeRuntime : IDisposable
             var view = ImageMessageView.Parse(cdr);
             lock (_gate) _sparseLength = SparseDepth.Decode(view, ref _sparse);
         }
-        catch (Exception e) when (e is CdrException or InvalidDataException or OverflowException)
+        catch (Exception e) when (e is IDataFormatError or InvalidDataException or OverflowException)
         {
             _throttled.Log("sparse_depth", LogLevel.Warn, $"sparse depth on {_options.SparseDepthTopic} unusable: {e.Message}");
         }

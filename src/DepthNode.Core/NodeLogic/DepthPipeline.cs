@@ -116,10 +116,9 @@ public sealed class DepthPipeline : IDisposable
         try
         {
             message = ImageMessageView.Parse(imageCdr);
-            image = ImageView.Create(message.EncodingUtf8, message.Width, message.Height, message.Step,
-                message.IsBigEndian != 0, message.Data);
+            image = ImageView.From(message);
         }
-        catch (Exception e) when (e is CdrException or ImageFormatException)
+        catch (Exception e) when (e is IDataFormatError)
         {
             return Drop(FrameDropReason.BadImage, "image: " + e.Message);
         }
@@ -139,7 +138,7 @@ public sealed class DepthPipeline : IDisposable
             message = CompressedImageMessageView.Parse(compressedCdr);
             image = _compressed.Decode(FormatName(message.FormatUtf8), message.Data);
         }
-        catch (Exception e) when (e is CdrException or ImageFormatException)
+        catch (Exception e) when (e is IDataFormatError)
         {
             return Drop(FrameDropReason.DecodeFailed, "compressed image: " + e.Message);
         }
@@ -258,11 +257,11 @@ public sealed class DepthPipeline : IDisposable
             var points = PointCloud2.WriteUpToData(Outputs.Cloud, header, (uint)layout.Height, (uint)layout.Width, _cloud.Fields, (uint)layout.PointStep, out var isDense);
             PointCloudResult result;
             if (!_options.CloudRgb) result = _cloud.Build(depth, w, h, w, points);
-            else if (ColourOf(image) is { } colour)
+            else if (ColorOf(image) is { } color)
                 result = w == image.Width && h == image.Height
-                    ? _cloud.Build(depth, w, h, w, image.Data, image.Step, colour, points)
-                    : _cloud.Build(depth, w, h, w, Shrink(image, colour, w, h), w * colour.BytesPerPixel, colour, points);
-            else result = _cloud.Build(depth, w, h, w, Grey(pixels), w, ColourLayout.Mono8, points);
+                    ? _cloud.Build(depth, w, h, w, image.Data, image.Step, color, points)
+                    : _cloud.Build(depth, w, h, w, Shrink(image, color, w, h), w * color.BytesPerPixel, color, points);
+            else result = _cloud.Build(depth, w, h, w, Grey(pixels), w, ColorLayout.Mono8, points);
             isDense[0] = result.IsDense ? (byte)1 : (byte)0;
             Outputs.Cloud.Flush();
             Outputs.HasCloud = true;
@@ -326,17 +325,17 @@ public sealed class DepthPipeline : IDisposable
         a.R.AsSpan().SequenceEqual(b.R) && a.D.AsSpan().SequenceEqual(b.D);
 
     /// <summary>Where the colour of a pixel is, for coloured clouds (depth_image_proc xyzrgb reads these encodings).</summary>
-    private ColourLayout? ColourOf(in ImageView image) => image.Encoding switch
+    private ColorLayout? ColorOf(in ImageView image) => image.Encoding switch
     {
-        PixelEncoding.Rgb8 => ColourLayout.Rgb8,
-        PixelEncoding.Bgr8 => ColourLayout.Bgr8,
-        PixelEncoding.Rgba8 => ColourLayout.Rgba8,
-        PixelEncoding.Bgra8 => ColourLayout.Bgra8,
-        PixelEncoding.Mono8 => ColourLayout.Mono8,
-        _ => NoColour(image.Encoding),
+        PixelEncoding.Rgb8 => ColorLayout.Rgb8,
+        PixelEncoding.Bgr8 => ColorLayout.Bgr8,
+        PixelEncoding.Rgba8 => ColorLayout.Rgba8,
+        PixelEncoding.Bgra8 => ColorLayout.Bgra8,
+        PixelEncoding.Mono8 => ColorLayout.Mono8,
+        _ => NoColor(image.Encoding),
     };
 
-    private ColourLayout? NoColour(PixelEncoding encoding)
+    private ColorLayout? NoColor(PixelEncoding encoding)
     {
         _log.Log("cloud_rgb", LogLevel.Warn, $"cloud_rgb: {PixelEncodings.Name(encoding)} input has no colour layout a cloud can use; points are grey");
         return null;
@@ -346,9 +345,9 @@ public sealed class DepthPipeline : IDisposable
     private int OutputSide(int imageSide) => _options.OutputScale == 1.0 ? imageSide : Math.Max(1, (int)Math.Round(imageSide * _options.OutputScale));
 
     /// <summary>The colour image at the published resolution (nearest pixel), for coloured clouds of a downscaled output.</summary>
-    private ReadOnlySpan<byte> Shrink(in ImageView image, ColourLayout colour, int width, int height)
+    private ReadOnlySpan<byte> Shrink(in ImageView image, ColorLayout color, int width, int height)
     {
-        var bpp = colour.BytesPerPixel;
+        var bpp = color.BytesPerPixel;
         EnsureCapacity(ref _shrunk, width * height * bpp);
         for (var y = 0; y < height; y++)
         {
