@@ -41,6 +41,7 @@ public sealed class DepthPipeline : IDisposable
     private readonly byte[]? _frameIdOverride;
     private readonly string _metricSourceName;
     private readonly bool _publishFloatDepth;
+    private readonly Func<int, int, (int Width, int Height)>? _decodeAtLeast;
 
     private float[] _prediction = [];
     private GroundPlaneAligner? _groundPlane;
@@ -96,6 +97,8 @@ public sealed class DepthPipeline : IDisposable
         _metricSourceName = SnakeCase.From(options.MetricSource.ToString());
         if (options.FrameId.Length > 0) _frameIdOverride = Encoding.UTF8.GetBytes(options.FrameId);
         _publishFloatDepth = options.PublishDepth && options.DepthEncoding == "32FC1";
+        // A JPEG is decoded only as large as the network input needs, unless the cloud takes its colours from it.
+        if (!options.CloudRgb) _decodeAtLeast = (w, h) => { var s = _model.InputSizeFor(w, h); return (s.Width, s.Height); };
     }
 
     public NodeDiagnostics Diagnostics { get; }
@@ -123,7 +126,7 @@ public sealed class DepthPipeline : IDisposable
             return Drop(FrameDropReason.BadImage, "image: " + e.Message);
         }
         Diagnostics.Timings.Record(PipelineStage.Decode, t0, Stopwatch.GetTimestamp());
-        return Process(message.Header, image, cameraInfo, sparseDepth, t0);
+        return Process(message.Header, image, image.Width, image.Height, cameraInfo, sparseDepth, t0);
     }
 
     /// <summary>Processes one serialized sensor_msgs/CompressedImage (jpeg or png).</summary>
@@ -136,14 +139,14 @@ public sealed class DepthPipeline : IDisposable
         try
         {
             message = CompressedImageMessageView.Parse(compressedCdr);
-            image = _compressed.Decode(FormatName(message.FormatUtf8), message.Data);
+            image = _compressed.Decode(FormatName(message.FormatUtf8), message.Data, _decodeAtLeast);
         }
         catch (Exception e) when (e is IDataFormatError)
         {
             return Drop(FrameDropReason.DecodeFailed, "compressed image: " + e.Message);
         }
         Diagnostics.Timings.Record(PipelineStage.Decode, t0, Stopwatch.GetTimestamp());
-        return Process(message.Header, image, cameraInfo, sparseDepth, t0);
+        return Process(message.Header, image, _compressed.DeclaredSize.Width, _compressed.DeclaredSize.Height, cameraInfo, sparseDepth, t0);
     }
 
     /// <summary>Counts a frame that never reached the pipeline (superseded in the queue, no CameraInfo to pair with).</summary>
@@ -153,14 +156,15 @@ public sealed class DepthPipeline : IDisposable
         Drop(reason, error);
     }
 
-    private bool Process(HeaderView inputHeader, in ImageView image, CameraInfo? cameraInfo, ReadOnlySpan<float> sparseDepth, long t0)
+    /// <param name="width">The camera image's width: the image itself is smaller when a JPEG was decoded reduced.</param>
+    private bool Process(HeaderView inputHeader, in ImageView image, int width, int height, CameraInfo? cameraInfo, ReadOnlySpan<float> sparseDepth, long t0)
     {
         Outputs.Begin();
         if (cameraInfo is null)
             return Drop(FrameDropReason.NoCameraInfo, $"no CameraInfo received on {_options.CameraInfoTopic}; depth needs the intrinsics");
         try
         {
-            UpdateCamera(cameraInfo, OutputSide(image.Width), OutputSide(image.Height));
+            UpdateCamera(cameraInfo, OutputSide(width), OutputSide(height));
         }
         catch (InvalidCameraInfoException e)
         {
@@ -168,8 +172,8 @@ public sealed class DepthPipeline : IDisposable
         }
         var header = new HeaderView(inputHeader.Stamp, _frameIdOverride is null ? inputHeader.FrameIdUtf8 : _frameIdOverride);
         // w×h: the published resolution (the camera's, or output_scale of it); the image itself may be larger.
-        int w = OutputSide(image.Width), h = OutputSide(image.Height), pixels = w * h;
-        int imagePixels = image.Width * image.Height;
+        int w = OutputSide(width), h = OutputSide(height), pixels = w * h;
+        int imagePixels = width * height;
         var kind = _model.Card.Output.Kind;
 
         // Network.
@@ -179,7 +183,7 @@ public sealed class DepthPipeline : IDisposable
         try
         {
             var t = Stopwatch.GetTimestamp();
-            var size = _model.InputSizeFor(image.Width, image.Height);
+            var size = _model.InputSizeFor(width, height);
             _preprocessor.Run(image, _model.GetInputBuffer(size), size);
             var tInfer = Stopwatch.GetTimestamp();
             Diagnostics.Timings.Record(PipelineStage.Preprocess, t, tInfer);
@@ -209,12 +213,12 @@ public sealed class DepthPipeline : IDisposable
         else if (sparseDepth.Length != imagePixels)
             return Drop(FrameDropReason.MetricFitFailed, sparseDepth.IsEmpty
                 ? $"sparse_depth: no sparse depth received on {_options.SparseDepthTopic}"
-                : $"sparse_depth: {sparseDepth.Length} pixels for a {image.Width}x{image.Height} image");
+                : $"sparse_depth: {sparseDepth.Length} pixels for a {width}x{height} image");
         else
         {
             // The sparse points live on the camera's pixel grid: the prediction is fitted there.
             EnsureCapacity(ref _prediction, imagePixels);
-            _sparseGrid.Run(output.Values, output.Width, output.Height, _prediction, image.Width, image.Height);
+            _sparseGrid.Run(output.Values, output.Width, output.Height, _prediction, width, height);
             fit = _sparse!.Fit(_prediction.AsSpan(0, imagePixels), sparseDepth, kind);
         }
         Diagnostics.Timings.Record(PipelineStage.MetricFit, tFit, Stopwatch.GetTimestamp());

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -17,7 +18,7 @@ public sealed partial class PointCloudBuilder
     private static bool InRange(float z, float min, float max) => z >= min && z <= max;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int XyzRow(ReadOnlySpan<float> depthRow, ReadOnlySpan<float> xOverZ, float ry, int stride,
+    private static int XyzRow(ReadOnlySpan<float> depthRow, ReadOnlySpan<float> xOverZ, int firstColumn, float ry, int stride,
         float min, float max, Span<byte> outRow)
     {
         var invalid = Vector128.Create(float.NaN, float.NaN, float.NaN, 0f);
@@ -26,7 +27,7 @@ public sealed partial class PointCloudBuilder
         ref var rx = ref MemoryMarshal.GetReference(xOverZ);
         ref var dst = ref MemoryMarshal.GetReference(outRow);
         var valid = 0;
-        for (var i = 0; i < xOverZ.Length; i++)
+        for (var i = firstColumn; i < xOverZ.Length; i++)
         {
             var z = Unsafe.Add(ref zs, i * stride);
             var point = invalid;
@@ -38,6 +39,61 @@ public sealed partial class PointCloudBuilder
             Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, i * XyzPointStep), point);
         }
         return valid;
+    }
+
+    // Full columns (stride 1), branch-free: invalid depths become NaN first, then every record is
+    // (NaN·ray or z·ray) with its fourth float cleared, which is exactly (NaN, NaN, NaN, 0) for an invalid one. With
+    // 256-bit vectors two records come out of each multiply: the depths are spread (z0 ×4 | z1 ×4) by a constant
+    // shuffle (one vpermps on AVX2); with 128-bit ones (NEON, SSE) one record per multiply, its depth a lane broadcast.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int XyzRowVector(ReadOnlySpan<float> depthRow, ReadOnlySpan<float> xOverZ, ReadOnlySpan<float> columnRays,
+        float ry, float min, float max, Span<byte> outRow)
+    {
+        ref var zs = ref MemoryMarshal.GetReference(depthRow);
+        ref var rays = ref MemoryMarshal.GetReference(columnRays);
+        ref var dst = ref Unsafe.As<byte, float>(ref MemoryMarshal.GetReference(outRow));
+        var n = xOverZ.Length;
+        var valid = 0;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var (vmin, vmax, nan) = (Vector256.Create(min), Vector256.Create(max), Vector256.Create(float.NaN));
+            var rowRay = Vector256.Create(0f, ry, 0f, 0f, 0f, ry, 0f, 0f);
+            var keepXyz = Vector256.Create(-1, -1, -1, 0, -1, -1, -1, 0).AsSingle();
+            for (; i <= n - 8; i += 8)
+            {
+                var z = Vector256.LoadUnsafe(ref zs, (nuint)i);
+                var ok = Vector256.GreaterThanOrEqual(z, vmin) & Vector256.LessThanOrEqual(z, vmax);
+                valid += BitOperations.PopCount(ok.ExtractMostSignificantBits());
+                z = Vector256.ConditionalSelect(ok, z, nan);
+                ref var o = ref Unsafe.Add(ref dst, 4 * i);
+                ref var r = ref Unsafe.Add(ref rays, 4 * i);
+                ((Vector256.LoadUnsafe(ref r) + rowRay) * Vector256.Shuffle(z, Vector256.Create(0, 0, 0, 0, 1, 1, 1, 1)) & keepXyz).StoreUnsafe(ref o);
+                ((Vector256.LoadUnsafe(ref r, 8) + rowRay) * Vector256.Shuffle(z, Vector256.Create(2, 2, 2, 2, 3, 3, 3, 3)) & keepXyz).StoreUnsafe(ref o, 8);
+                ((Vector256.LoadUnsafe(ref r, 16) + rowRay) * Vector256.Shuffle(z, Vector256.Create(4, 4, 4, 4, 5, 5, 5, 5)) & keepXyz).StoreUnsafe(ref o, 16);
+                ((Vector256.LoadUnsafe(ref r, 24) + rowRay) * Vector256.Shuffle(z, Vector256.Create(6, 6, 6, 6, 7, 7, 7, 7)) & keepXyz).StoreUnsafe(ref o, 24);
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            var (vmin, vmax, nan) = (Vector128.Create(min), Vector128.Create(max), Vector128.Create(float.NaN));
+            var rowRay = Vector128.Create(0f, ry, 0f, 0f);
+            var keepXyz = Vector128.Create(-1, -1, -1, 0).AsSingle();
+            for (; i <= n - 4; i += 4)
+            {
+                var z = Vector128.LoadUnsafe(ref zs, (nuint)i);
+                var ok = Vector128.GreaterThanOrEqual(z, vmin) & Vector128.LessThanOrEqual(z, vmax);
+                valid += BitOperations.PopCount(ok.ExtractMostSignificantBits());
+                z = Vector128.ConditionalSelect(ok, z, nan);
+                ref var o = ref Unsafe.Add(ref dst, 4 * i);
+                ref var r = ref Unsafe.Add(ref rays, 4 * i);
+                ((Vector128.LoadUnsafe(ref r) + rowRay) * Vector128.Shuffle(z, Vector128.Create(0, 0, 0, 0)) & keepXyz).StoreUnsafe(ref o);
+                ((Vector128.LoadUnsafe(ref r, 4) + rowRay) * Vector128.Shuffle(z, Vector128.Create(1, 1, 1, 1)) & keepXyz).StoreUnsafe(ref o, 4);
+                ((Vector128.LoadUnsafe(ref r, 8) + rowRay) * Vector128.Shuffle(z, Vector128.Create(2, 2, 2, 2)) & keepXyz).StoreUnsafe(ref o, 8);
+                ((Vector128.LoadUnsafe(ref r, 12) + rowRay) * Vector128.Shuffle(z, Vector128.Create(3, 3, 3, 3)) & keepXyz).StoreUnsafe(ref o, 12);
+            }
+        }
+        return valid + XyzRow(depthRow, xOverZ, i, ry, 1, min, max, outRow);
     }
 
     // rgb as PCL packs it: a little-endian 0x00RRGGBB in a float's bytes (B at the lowest address, then G, R, and a

@@ -129,7 +129,9 @@ public sealed partial class PointCloudBuilder
             var ry = rays.YOverZ[j];
             valid += Options.Rgb
                 ? XyzRgbRow(depthRow, rays.XOverZ, ry, stride, minDepth, maxDepth, color.Row(j * stride), colorLayout, outRow)
-                : XyzRow(depthRow, rays.XOverZ, ry, stride, minDepth, maxDepth, outRow);
+                : stride == 1
+                    ? XyzRowVector(depthRow, rays.XOverZ, rays.ColumnRays, ry, minDepth, maxDepth, outRow)
+                    : XyzRow(depthRow, rays.XOverZ, 0, ry, stride, minDepth, maxDepth, outRow);
         }
         return new PointCloudResult(layout, valid);
     }
