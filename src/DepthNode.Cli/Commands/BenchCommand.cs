@@ -68,18 +68,25 @@ public sealed class BenchCommand : ICommand, IHasValueOptions
         }
         diagnostics.Timings.Clear();
         long allocated = 0, pipelineTicks = 0;
+        // Thread CPU time as well as wall time: on a shared machine a frame's wall time includes the time other
+        // processes held the core, its CPU time does not (ONNX Runtime with one intra-op thread runs on this thread).
+        var cpu = new StageTimings(Math.Max(frames, 1));
         var gcBefore = GC.CollectionCount(0);
         for (var i = 0; i < frames; i++)
         {
             var bytes = GC.GetAllocatedBytesForCurrentThread();
+            var cpuStart = ThreadCpu.Milliseconds();
             var start = Stopwatch.GetTimestamp();
             Process(i);
             var end = Stopwatch.GetTimestamp();
+            var cpuEnd = ThreadCpu.Milliseconds();
             allocated += GC.GetAllocatedBytesForCurrentThread() - bytes;
             pipelineTicks += end - start;
             var before = Stopwatch.GetTimestamp();
             depthModel.Run();
             networkOnly.Record(PipelineStage.Inference, before, Stopwatch.GetTimestamp());
+            cpu.RecordMs(PipelineStage.Total, cpuEnd - cpuStart);
+            cpu.RecordMs(PipelineStage.Inference, ThreadCpu.Milliseconds() - cpuEnd);
         }
         var seconds = pipelineTicks / (double)Stopwatch.Frequency;
         var allocatedPerFrame = allocated / (double)frames;
@@ -109,6 +116,8 @@ public sealed class BenchCommand : ICommand, IHasValueOptions
             }
             w.WriteEndObject();
             w.WriteNumber("network_only_median_ms", Math.Round(networkMedian, 4));
+            w.WriteNumber("cpu_total_median_ms", Math.Round(cpu.Median(PipelineStage.Total), 4));
+            w.WriteNumber("cpu_network_only_median_ms", Math.Round(cpu.Median(PipelineStage.Inference), 4));
             w.WriteNumber("total_over_network_only", Math.Round(t.Median(PipelineStage.Total) / networkMedian, 4));
             w.WriteNumber("fps", Math.Round(fps, 2));
             w.WriteNumber("allocated_bytes_per_frame", Math.Round(allocatedPerFrame, 1));
@@ -124,6 +133,10 @@ public sealed class BenchCommand : ICommand, IHasValueOptions
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{StageName(s),-14} {t.Median(s),10:0.000} {t.Quantile(s, 0.99),10:0.000}"));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"network alone (peer, interleaved): median {networkMedian:0.000} ms; pipeline total / network alone = {t.Median(PipelineStage.Total) / networkMedian:0.00}"));
+        if (ThreadCpu.Available)
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"thread CPU time (not counting time other processes held the core): pipeline frame median {cpu.Median(PipelineStage.Total):0.000} ms, network alone {cpu.Median(PipelineStage.Inference):0.000} ms; " +
+                $"difference (the work outside the network) {cpu.Median(PipelineStage.Total) - cpu.Median(PipelineStage.Inference):0.000} ms; ratio {cpu.Median(PipelineStage.Total) / cpu.Median(PipelineStage.Inference):0.00}"));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"pipeline alone: {fps:0.0} frames/s; allocated {allocatedPerFrame:0.#} bytes/frame; {gcs} gen-0 collections"));
         return 0;
     }
@@ -201,5 +214,25 @@ public sealed class BenchCommand : ICommand, IHasValueOptions
             && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var h) && w is >= 16 and <= 8192 && h is >= 16 and <= 8192)
             return (w, h);
         throw new CliException($"--size '{text}' is not WIDTHxHEIGHT with each side 16..8192 (e.g. 1920x1080)", 2);
+    }
+}
+
+/// <summary>This thread's CPU time (Linux CLOCK_THREAD_CPUTIME_ID); NaN where unavailable.</summary>
+internal static partial class ThreadCpu
+{
+    private const int ClockThreadCpuTimeId = 3;
+
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    private struct TimeSpec { public long Seconds; public long Nanoseconds; }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "clock_gettime")]
+    private static partial int ClockGetTime(int clock, out TimeSpec time);
+
+    public static bool Available { get; } = OperatingSystem.IsLinux() && !double.IsNaN(Milliseconds());
+
+    public static double Milliseconds()
+    {
+        if (!OperatingSystem.IsLinux() || ClockGetTime(ClockThreadCpuTimeId, out var t) != 0) return double.NaN;
+        return t.Seconds * 1000.0 + t.Nanoseconds / 1e6;
     }
 }

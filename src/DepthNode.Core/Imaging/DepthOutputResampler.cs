@@ -165,6 +165,26 @@ public sealed class DepthOutputResampler
         ref var d = ref MemoryMarshal.GetReference(dst);
         var nan = 0;
         var x = 0;
+        // The same loop at both widths: 256-bit where the CPU has it (AVX2), 128-bit otherwise (NEON, SSE).
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var (vf, min, max) = (Vector256.Create(fy), Vector256.Create(minDepth), Vector256.Create(maxDepth));
+            var invalid = Vector256.Create(float.NaN);
+            for (; x <= dst.Length - Vector256<float>.Count; x += Vector256<float>.Count)
+            {
+                var a = Vector256.LoadUnsafe(ref t, (nuint)x);
+                var v = a + vf * (Vector256.LoadUnsafe(ref b, (nuint)x) - a);
+                var valid = Vector256.Equals(v - v, Vector256<float>.Zero);
+                if (reciprocal)
+                {
+                    valid &= Vector256.GreaterThan(v, Vector256<float>.Zero);
+                    v = Vector256<float>.One / v;
+                }
+                valid &= Vector256.GreaterThanOrEqual(v, min) & Vector256.LessThanOrEqual(v, max) & Vector256.Equals(v - v, Vector256<float>.Zero);
+                Vector256.ConditionalSelect(valid, v, invalid).StoreUnsafe(ref d, (nuint)x);
+                nan += Vector256<float>.Count - BitOperations.PopCount(valid.ExtractMostSignificantBits());
+            }
+        }
         if (Vector128.IsHardwareAccelerated)
         {
             var (vf, min, max) = (Vector128.Create(fy), Vector128.Create(minDepth), Vector128.Create(maxDepth));
