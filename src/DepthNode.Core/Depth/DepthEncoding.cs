@@ -55,15 +55,24 @@ public static partial class DepthEncoding
         var (one, thousand, half, limit) = (Vector128.Create(1f), Vector128.Create(1000f), Vector128.Create(0.5f), Vector128.Create(65536f));
         var mask = Vector128.Create(far == FarDepthPolicy.Clamp ? uint.MaxValue : 0xFFFFu);
         var cap = Vector128.Create(65535u);
+        var (one256, thousand256, half256, limit256) = (Vector256.Create(1f), Vector256.Create(1000f), Vector256.Create(0.5f), Vector256.Create(65536f));
+        var (mask256, cap256) = (Vector256.Create(mask.ToScalar()), Vector256.Create(65535u));
         for (var v = 0; v < metres.Height; v++)
         {
             var src = metres.Row(v);
             var dst = millimetres.Row(v);
             var u = 0;
+            ref var from = ref MemoryMarshal.GetReference(src);
+            ref var to = ref MemoryMarshal.GetReference(dst);
+            if (Vector256.IsHardwareAccelerated)
+                for (; u <= src.Length - 16; u += 16)
+                {
+                    var a = ToMillimetres(Vector256.LoadUnsafe(ref from, (nuint)u), one256, thousand256, half256, limit256);
+                    var b = ToMillimetres(Vector256.LoadUnsafe(ref from, (nuint)u + 8), one256, thousand256, half256, limit256);
+                    Vector256.Narrow(Vector256.Min(a & mask256, cap256), Vector256.Min(b & mask256, cap256)).StoreUnsafe(ref to, (nuint)u);
+                }
             if (Vector128.IsHardwareAccelerated)
             {
-                ref var from = ref MemoryMarshal.GetReference(src);
-                ref var to = ref MemoryMarshal.GetReference(dst);
                 for (; u <= src.Length - 8; u += 8)
                 {
                     var a = ToMillimetres(Vector128.LoadUnsafe(ref from, (nuint)u), one, thousand, half, limit);
@@ -73,6 +82,16 @@ public static partial class DepthEncoding
             }
             for (; u < src.Length; u++) dst[u] = ToMillimetres(src[u], farValue);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> ToMillimetres(Vector256<float> m, Vector256<float> one, Vector256<float> thousand,
+        Vector256<float> half, Vector256<float> limit)
+    {
+        var mm = m * thousand + half;
+        var valid = Vector256.GreaterThanOrEqual(mm, one);
+        var capped = Vector256.ConditionalSelect(Vector256.LessThan(mm, limit), mm, limit);
+        return Vector256.ConvertToInt32Native(capped).AsUInt32() & valid.AsUInt32();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -114,10 +133,22 @@ public static partial class DepthEncoding
             var src = millimetres.Row(v);
             var dst = metres.Row(v);
             var u = 0;
+            ref var from = ref MemoryMarshal.GetReference(src);
+            ref var to = ref MemoryMarshal.GetReference(dst);
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var (milli256, nan256) = (Vector256.Create(0.001f), Vector256.Create(float.NaN));
+                for (; u <= src.Length - 16; u += 16)
+                {
+                    var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref from, (nuint)u));
+                    var fLo = Vector256.ConvertToSingle(lo.AsInt32());
+                    var fHi = Vector256.ConvertToSingle(hi.AsInt32());
+                    Vector256.ConditionalSelect(Vector256.Equals(fLo, Vector256<float>.Zero), nan256, fLo * milli256).StoreUnsafe(ref to, (nuint)u);
+                    Vector256.ConditionalSelect(Vector256.Equals(fHi, Vector256<float>.Zero), nan256, fHi * milli256).StoreUnsafe(ref to, (nuint)u + 8);
+                }
+            }
             if (Vector128.IsHardwareAccelerated)
             {
-                ref var from = ref MemoryMarshal.GetReference(src);
-                ref var to = ref MemoryMarshal.GetReference(dst);
                 for (; u <= src.Length - 8; u += 8)
                 {
                     var (lo, hi) = Vector128.Widen(Vector128.LoadUnsafe(ref from, (nuint)u));

@@ -128,7 +128,9 @@ public sealed partial class PointCloudBuilder
             var outRow = destination.Slice(j * layout.RowStep, layout.RowStep);
             var ry = rays.YOverZ[j];
             valid += Options.Rgb
-                ? XyzRgbRow(depthRow, rays.XOverZ, ry, stride, minDepth, maxDepth, color.Row(j * stride), colorLayout, outRow)
+                ? stride == 1
+                    ? XyzRgbRowVector(depthRow, rays.XOverZ, rays.ColumnRays, ry, minDepth, maxDepth, color.Row(j * stride), colorLayout, outRow)
+                    : XyzRgbRow(depthRow, rays.XOverZ, 0, ry, stride, minDepth, maxDepth, color.Row(j * stride), colorLayout, outRow)
                 : stride == 1
                     ? XyzRowVector(depthRow, rays.XOverZ, rays.ColumnRays, ry, minDepth, maxDepth, outRow)
                     : XyzRow(depthRow, rays.XOverZ, 0, ry, stride, minDepth, maxDepth, outRow);
