@@ -74,13 +74,13 @@ public sealed class BenchCommand : ICommand, IHasValueOptions
         var gcBefore = GC.CollectionCount(0);
         for (var i = 0; i < frames; i++)
         {
-            var bytes = GC.GetAllocatedBytesForCurrentThread();
             var cpuStart = ThreadCpu.Milliseconds();
+            var bytes = GC.GetAllocatedBytesForCurrentThread();
             var start = Stopwatch.GetTimestamp();
             Process(i);
             var end = Stopwatch.GetTimestamp();
-            var cpuEnd = ThreadCpu.Milliseconds();
             allocated += GC.GetAllocatedBytesForCurrentThread() - bytes;
+            var cpuEnd = ThreadCpu.Milliseconds();
             pipelineTicks += end - start;
             var before = Stopwatch.GetTimestamp();
             depthModel.Run();

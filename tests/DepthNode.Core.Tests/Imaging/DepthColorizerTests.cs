@@ -143,6 +143,7 @@ public class DepthColorizerTests
         var auto = new DepthColorizer();
         var fixedRange = new DepthColorizer(new() { MinDepth = 1, MaxDepth = 80, InverseDepth = true });
         auto.Colorize(depth, 1242, 375, 1242, rgb, 1242 * 3);
+        fixedRange.Colorize(depth, 1242, 375, 1242, rgb, 1242 * 3); // steady state: after each instance's first frame
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < 3; i++)
         {
