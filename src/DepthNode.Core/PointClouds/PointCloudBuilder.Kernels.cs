@@ -98,7 +98,7 @@ public sealed partial class PointCloudBuilder
 
     // xyzrgb records (x, y, z, 0 | rgb, 0, 0, 0) four pixels at a time, branch-free as XyzRowVector: the four colours
     // come from one 16-byte load and one byte shuffle (pshufb on x64, tbl on Arm) into 0x00RRGGBB words, each then
-    // moved alone into its record's second half. Stops while the 16-byte colour load stays inside the row.
+    // moved alone (upper lanes zero) into its record's second half. Stops while the 16-byte colour load stays inside the row.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int XyzRgbRowVector(ReadOnlySpan<float> depthRow, ReadOnlySpan<float> xOverZ, ReadOnlySpan<float> columnRays,
         float ry, float min, float max, ReadOnlySpan<byte> rgbRow, ColorLayout layout, Span<byte> outRow)
@@ -126,13 +126,13 @@ public sealed partial class PointCloudBuilder
                 ref var o = ref Unsafe.Add(ref dst, 8 * i);
                 ref var r = ref Unsafe.Add(ref rays, 4 * i);
                 ((Vector128.LoadUnsafe(ref r) + rowRay) * Vector128.Shuffle(z, Vector128.Create(0, 0, 0, 0)) & keepXyz).StoreUnsafe(ref o);
-                Vector128.Shuffle(rgb, Vector128.Create(0, 4, 4, 4)).AsSingle().StoreUnsafe(ref o, 4); // index 4: a zero lane
+                Vector128.CreateScalar(rgb.GetElement(0)).AsSingle().StoreUnsafe(ref o, 4);
                 ((Vector128.LoadUnsafe(ref r, 4) + rowRay) * Vector128.Shuffle(z, Vector128.Create(1, 1, 1, 1)) & keepXyz).StoreUnsafe(ref o, 8);
-                Vector128.Shuffle(rgb, Vector128.Create(1, 4, 4, 4)).AsSingle().StoreUnsafe(ref o, 12);
+                Vector128.CreateScalar(rgb.GetElement(1)).AsSingle().StoreUnsafe(ref o, 12);
                 ((Vector128.LoadUnsafe(ref r, 8) + rowRay) * Vector128.Shuffle(z, Vector128.Create(2, 2, 2, 2)) & keepXyz).StoreUnsafe(ref o, 16);
-                Vector128.Shuffle(rgb, Vector128.Create(2, 4, 4, 4)).AsSingle().StoreUnsafe(ref o, 20);
+                Vector128.CreateScalar(rgb.GetElement(2)).AsSingle().StoreUnsafe(ref o, 20);
                 ((Vector128.LoadUnsafe(ref r, 12) + rowRay) * Vector128.Shuffle(z, Vector128.Create(3, 3, 3, 3)) & keepXyz).StoreUnsafe(ref o, 24);
-                Vector128.Shuffle(rgb, Vector128.Create(3, 4, 4, 4)).AsSingle().StoreUnsafe(ref o, 28);
+                Vector128.CreateScalar(rgb.GetElement(3)).AsSingle().StoreUnsafe(ref o, 28);
             }
         }
         return valid + XyzRgbRow(depthRow, xOverZ, i, ry, 1, min, max, rgbRow, layout, outRow);
