@@ -122,7 +122,7 @@ public sealed partial class PointCloudBuilder
                 var ok = Vector128.GreaterThanOrEqual(z, vmin) & Vector128.LessThanOrEqual(z, vmax);
                 valid += BitOperations.PopCount(ok.ExtractMostSignificantBits());
                 z = Vector128.ConditionalSelect(ok, z, nan);
-                var rgb = Vector128.ShuffleNative(Vector128.LoadUnsafe(ref Unsafe.Add(ref px, i * bpp)), shuffle).AsInt32();
+                var rgb = Vector128.Shuffle(Vector128.LoadUnsafe(ref Unsafe.Add(ref px, i * bpp)), shuffle).AsInt32();
                 ref var o = ref Unsafe.Add(ref dst, 8 * i);
                 ref var r = ref Unsafe.Add(ref rays, 4 * i);
                 ((Vector128.LoadUnsafe(ref r) + rowRay) * Vector128.Shuffle(z, Vector128.Create(0, 0, 0, 0)) & keepXyz).StoreUnsafe(ref o);
@@ -139,7 +139,7 @@ public sealed partial class PointCloudBuilder
     }
 
     // Byte-shuffle control turning four pixels of any ColorLayout into four little-endian 0x00RRGGBB words
-    // (0x80 selects a zero byte on both x64 and Arm).
+    // (0x80 is out of range: a zero byte).
     private static Vector128<byte> PackingShuffle(ColorLayout layout)
     {
         Span<byte> control = stackalloc byte[16];
