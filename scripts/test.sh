@@ -9,18 +9,33 @@ CONFIG=${CONFIGURATION:-Release}
 
 results=$(mktemp -d)
 status=0
+runs=()
 for proj in tests/*/*.Tests.csproj; do
   name=$(basename "$proj" .csproj)
+  runs+=("$name")
   echo "test: $name"
   dotnet test "$proj" -c "$CONFIG" --no-build --nologo \
     --logger "trx;LogFileName=$results/$name.trx" --logger "console;verbosity=minimal" ${TEST_FILTER:+--filter "$TEST_FILTER"} \
     || status=1
 done
 
-# Sum the counters of every trx (one per project); a project that did not run at all counts as one failure.
+# The Core kernel tests once more on the other code paths: no SIMD at all (the scalar loops, what a CPU without
+# vector units runs) and no AVX (the 128-bit paths, as on Arm NEON). Their counts join the total below.
+KERNELS="FullyQualifiedName~DepthNode.Core.Tests.Imaging|FullyQualifiedName~DepthNode.Core.Tests.PointClouds|FullyQualifiedName~DepthNode.Core.Tests.Depth|FullyQualifiedName~SparseDepth"
+for variant in "scalar DOTNET_EnableHWIntrinsic=0" "no-avx DOTNET_EnableAVX=0 DOTNET_EnableAVX2=0"; do
+  set -- $variant
+  name="DepthNode.Core.Tests.kernels-$1"; shift
+  runs+=("$name")
+  echo "test: $name ($*)"
+  env "$@" dotnet test tests/DepthNode.Core.Tests/DepthNode.Core.Tests.csproj -c "$CONFIG" --no-build --nologo \
+    --logger "trx;LogFileName=$results/$name.trx" --logger "console;verbosity=minimal" \
+    --filter "${TEST_FILTER:+($TEST_FILTER)&}($KERNELS)" \
+    || status=1
+done
+
+# Sum the counters of every trx (one per run); a run that produced no results at all counts as one failure.
 passed=0; failed=0; skipped=0
-for proj in tests/*/*.Tests.csproj; do
-  name=$(basename "$proj" .csproj)
+for name in "${runs[@]}"; do
   trx="$results/$name.trx"
   if [ ! -f "$trx" ]; then failed=$((failed + 1)); echo "test: $name produced no results"; continue; fi
   counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)

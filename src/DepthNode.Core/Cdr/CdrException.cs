@@ -27,7 +27,7 @@ public enum CdrErrorKind
 /// <see cref="InvalidDataException"/> is sealed in .NET 10, so this derives from its base, <see cref="IOException"/>
 /// (as the bag readers' exceptions do); the CLI runner reports it as one line.
 /// </remarks>
-public sealed class CdrException : IOException
+public sealed class CdrException : IOException, IDataFormatError
 {
     public CdrException(CdrErrorKind kind, string message, long offset = -1, string? field = null)
         : base(message)
@@ -44,6 +44,13 @@ public sealed class CdrException : IOException
 
     /// <summary>The field being read, as <c>package/Type.field</c>, or null.</summary>
     public string? Field { get; }
+
+    DataErrorKind IDataFormatError.ErrorKind => Kind switch
+    {
+        CdrErrorKind.Truncated => DataErrorKind.Truncated,
+        CdrErrorKind.UnsupportedEncapsulation => DataErrorKind.Unsupported,
+        _ => DataErrorKind.Invalid,
+    };
 }
 
 /// <summary>Cold throw paths, kept out of the inlined readers so the hot paths stay small.</summary>

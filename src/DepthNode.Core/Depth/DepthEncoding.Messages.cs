@@ -1,43 +1,42 @@
 using System.Runtime.InteropServices;
+using DepthNode.Imaging;
 using DepthNode.Messages;
 
 namespace DepthNode.Depth;
 
-/// <summary>A depth Image whose header fields contradict its data. <see cref="Field"/> names the field.</summary>
-public sealed class InvalidDepthImageException(string field, string message) : FormatException($"depth image: {message}")
-{
-    public string Field { get; } = field;
-}
-
 public static partial class DepthEncoding
 {
-    /// <summary>The pixels of a 32FC1 Image as floats, rows <paramref name="rowStride"/> floats apart; no copy.</summary>
-    public static ReadOnlySpan<float> GetMetres(Image image, out int rowStride) =>
-        MemoryMarshal.Cast<byte, float>(Checked(image, Metres32F, sizeof(float), out rowStride));
+    /// <summary>The pixels of a 32FC1 Image as a checked float image (rows Image.step / 4 floats apart); no copy.</summary>
+    public static ReadOnlyImageSpan<float> GetMetres(Image image) =>
+        Checked<float>(image.Encoding, image.IsBigEndian != 0, image.Width, image.Height, image.Step, image.Data.Span, Metres32F);
 
-    /// <summary>The pixels of a 16UC1 Image as millimetres, rows <paramref name="rowStride"/> values apart; no copy.</summary>
-    public static ReadOnlySpan<ushort> GetMillimetres(Image image, out int rowStride) =>
-        MemoryMarshal.Cast<byte, ushort>(Checked(image, Millimetres16U, sizeof(ushort), out rowStride));
+    /// <summary>The pixels of a 16UC1 Image as a checked millimetre image (rows Image.step / 2 values apart); no copy.</summary>
+    public static ReadOnlyImageSpan<ushort> GetMillimetres(Image image) =>
+        Checked<ushort>(image.Encoding, image.IsBigEndian != 0, image.Width, image.Height, image.Step, image.Data.Span, Millimetres16U);
 
-    // The checks depth_image_proc lacked (its 2026 heap-overflow fixes): encoding, byte order, empty image, step too
-    // small or not whole elements, data shorter than step·(height − 1) + width·size.
-    private static ReadOnlySpan<byte> Checked(Image image, string encoding, int size, out int rowStride)
+    /// <summary>The same checks on a message read in place (the node's sparse depth input).</summary>
+    public static ReadOnlyImageSpan<T> GetPixels<T>(ImageMessageView image, string name) where T : unmanaged
     {
-        ArgumentNullException.ThrowIfNull(image);
-        if (image.Encoding != encoding)
-            throw new InvalidDepthImageException("encoding", $"encoding is '{image.Encoding}', expected '{encoding}'");
-        if (image.IsBigEndian != 0)
-            throw new InvalidDepthImageException("is_bigendian", "big-endian depth is not supported");
-        if (image.Width == 0 || image.Height == 0)
-            throw new InvalidDepthImageException("width/height", $"image is {image.Width}x{image.Height}");
-        if (image.Width > int.MaxValue / size || image.Step < (long)image.Width * size || image.Step % size != 0)
-            throw new InvalidDepthImageException("step",
-                $"step {image.Step} is not a whole number of {size}-byte pixels ≥ width {image.Width} × {size}");
-        var needed = (long)image.Step * (image.Height - 1) + (long)image.Width * size;
-        if (needed > image.Data.Length)
-            throw new InvalidDepthImageException("data",
-                $"data holds {image.Data.Length} bytes, {image.Width}x{image.Height} with step {image.Step} needs {needed}");
-        rowStride = checked((int)(image.Step / size));
-        return image.Data.Span[..checked((int)needed)];
+        var expected = typeof(T) == typeof(float) ? Metres32F : typeof(T) == typeof(ushort) ? Millimetres16U
+            : throw new ArgumentException($"depth pixels are float or ushort, not {typeof(T).Name}");
+        return Checked<T>(System.Text.Encoding.UTF8.GetString(image.EncodingUtf8), image.IsBigEndian != 0, image.Width, image.Height,
+            image.Step, image.Data, expected, name);
+    }
+
+    // The checks depth_image_proc lacked (its 2026 heap-overflow fixes): encoding, byte order, then the one geometry
+    // rule of ImageGeometry in bytes, and a step that is a whole number of elements.
+    private static ReadOnlyImageSpan<T> Checked<T>(string encoding, bool bigEndian, long width, long height, long step,
+        ReadOnlySpan<byte> data, string expected, string name = "depth image") where T : unmanaged
+    {
+        var size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        if (encoding != expected)
+            throw new ImageFormatException(DataErrorKind.Unsupported, name, "encoding", $"is '{encoding}', expected '{expected}'");
+        if (bigEndian)
+            throw new ImageFormatException(DataErrorKind.Unsupported, name, "is_bigendian", "big-endian depth is not supported");
+        var bytes = ImageGeometry.Check(name, width, height, step, size, data.Length, strideName: "step");
+        if (step % size != 0)
+            throw new ImageFormatException(DataErrorKind.Invalid, name, "step", $"{step} is not a whole number of {size}-byte pixels");
+        var elements = MemoryMarshal.Cast<byte, T>(data[..checked((int)bytes.RequiredLength)]);
+        return new ReadOnlyImageSpan<T>(name, elements, bytes.Width, bytes.Height, bytes.RowStride / size);
     }
 }

@@ -1,6 +1,7 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace DepthNode.Imaging;
 
@@ -9,152 +10,209 @@ public readonly record struct ResampleCounts(int NonFiniteInputs, int NaNOutputs
 
 /// <summary>
 /// Resizes the network's output (depth or disparity) to the camera resolution with bilinear interpolation
-/// (half-pixel centres, edge clamping: OpenCV INTER_LINEAR) into a caller-supplied span. A NaN or ±Inf network value
+/// (half-pixel centres, edge clamping: OpenCV INTER_LINEAR) into a caller-supplied image. A NaN or ±Inf network value
 /// makes every output pixel that draws on it NaN (REP 118: invalid) and is counted. Tables are rebuilt only when sizes
 /// change.
 /// <para>
-/// Separable: each output row first blends its two source rows into a row buffer at network width, then every output
-/// pixel is one horizontal blend — one pass over the (large) output. <see cref="RunMetric"/> fuses the metric
-/// mapping in, so the network output becomes metric depth in the outgoing message without an intermediate image:
-/// the affine part commutes with interpolation and is applied to the small row buffer, only the reciprocal of a
-/// disparity model runs per output pixel.
+/// Separable, horizontal first: each source row the output needs is stretched to the output width once (into one of
+/// two cached rows), then every output row is one vertical blend of two cached rows across its whole width, in full
+/// vectors. The cost is one pass over the output plus (network rows × output width), so it grows with the output's
+/// pixels and never with its row count alone. <see cref="RunMetric"/> fuses the metric mapping in, so the network
+/// output becomes metric depth in the outgoing message without an intermediate image: the affine part commutes with
+/// interpolation and is applied to the source row, only the reciprocal of a disparity model runs per output pixel.
 /// </para>
 /// </summary>
 public sealed class DepthOutputResampler
 {
-    private int[] _x0 = [], _x1 = [], _y0 = [], _y1 = [];
+    private int[] _y0 = [], _y1 = [];
     private float[] _fx = [], _fy = [];
-    private float[] _row = [];
     private int[] _runStart = [], _runLength = [];
+    private float[] _scaled = [];
+    // Two horizontally stretched source rows, tagged with the source row each holds (-1: none). Each is Vector128 wider
+    // than the output: a run's last vector may spill past the row's end.
+    private readonly float[][] _cache = [[], []];
+    private readonly int[] _cachedRow = [-1, -1];
     private int _sw, _sh, _dw, _dh;
 
     /// <summary>Plain resize: destination = bilinear(source).</summary>
     public ResampleCounts Run(ReadOnlySpan<float> source, int sourceWidth, int sourceHeight, Span<float> destination, int width, int height) =>
-        Resample(source, sourceWidth, sourceHeight, destination, width, height, 1f, 0f, reciprocal: false, float.NegativeInfinity, float.PositiveInfinity);
+        Run(Dense("source", source, sourceWidth, sourceHeight), DenseOut(destination, width, height));
+
+    /// <summary>Plain resize of a checked image into another.</summary>
+    public ResampleCounts Run(ReadOnlyImageSpan<float> source, ImageSpan<float> destination) =>
+        Resample(source, destination, 1f, 0f, reciprocal: false, float.NegativeInfinity, float.PositiveInfinity);
 
     /// <summary>
     /// Resize and make metric in one pass: <see cref="Depth.MetricMapping"/>'s rule applied to the bilinear resize, with
     /// its affine part on the network-width row buffer and the rest (reciprocal, range, NaN) per output pixel; the
     /// kernels below implement <see cref="Depth.MetricMapping.ToDepth"/> (scalar and vectorised). Same result as
-    /// <see cref="Run"/> followed by <see cref="Depth.MetricMapping.Apply(ReadOnlySpan{float}, Span{float})"/>.
+    /// <see cref="Run(ReadOnlyImageSpan{float}, ImageSpan{float})"/> followed by
+    /// <see cref="Depth.MetricMapping.Apply(ReadOnlySpan{float}, Span{float})"/>.
     /// </summary>
     public ResampleCounts RunMetric(ReadOnlySpan<float> source, int sourceWidth, int sourceHeight, Span<float> destination, int width, int height,
-        in Depth.MetricMapping mapping)
+        in Depth.MetricMapping mapping) =>
+        RunMetric(Dense("source", source, sourceWidth, sourceHeight), DenseOut(destination, width, height), mapping);
+
+    /// <inheritdoc cref="RunMetric(ReadOnlySpan{float}, int, int, Span{float}, int, int, in Depth.MetricMapping)"/>
+    public ResampleCounts RunMetric(ReadOnlyImageSpan<float> source, ImageSpan<float> destination, in Depth.MetricMapping mapping)
     {
         if (!mapping.IsUsable)
         {
             // Without a scale every pixel is invalid: resizing first would only be overwritten.
-            CheckSizes(source, sourceWidth, sourceHeight, destination, width, height);
-            destination[..(width * height)].Fill(float.NaN);
-            return new ResampleCounts(CountNonFinite(source[..(sourceWidth * sourceHeight)]), width * height);
+            for (var y = 0; y < destination.Height; y++) destination.Row(y).Fill(float.NaN);
+            return new ResampleCounts(CountNonFinite(source), destination.Width * destination.Height);
         }
-        return Resample(source, sourceWidth, sourceHeight, destination, width, height, mapping.Scale, mapping.Shift,
-            mapping.Reciprocal, mapping.MinDepth, mapping.MaxDepth);
+        return Resample(source, destination, mapping.Scale, mapping.Shift, mapping.Reciprocal, mapping.MinDepth, mapping.MaxDepth);
     }
 
+    private static ReadOnlyImageSpan<float> Dense(string name, ReadOnlySpan<float> data, int width, int height) =>
+        new(name, data, width, height, width);
+
+    private static ImageSpan<float> DenseOut(Span<float> data, int width, int height) =>
+        new("destination", data, width, height, width);
+
     // Per-frame kernel: fully optimised from the first call (tiered PGO was seen to re-jit such loops slower).
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private ResampleCounts Resample(ReadOnlySpan<float> source, int sourceWidth, int sourceHeight, Span<float> destination, int width, int height,
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private ResampleCounts Resample(ReadOnlyImageSpan<float> source, ImageSpan<float> destination,
         float scale, float shift, bool reciprocal, float minDepth, float maxDepth)
     {
-        CheckSizes(source, sourceWidth, sourceHeight, destination, width, height);
+        int sourceWidth = source.Width, sourceHeight = source.Height, width = destination.Width, height = destination.Height;
         if (sourceWidth != _sw || sourceHeight != _sh || width != _dw || height != _dh)
         {
-            (_x0, _x1, _fx) = Table(sourceWidth, width);
+            int[] x0;
+            (x0, _, _fx) = Table(sourceWidth, width);
             (_y0, _y1, _fy) = Table(sourceHeight, height);
-            _row = new float[sourceWidth];
-            (_runStart, _runLength) = Runs(_x0, sourceWidth);
+            (_runStart, _runLength) = Runs(x0, sourceWidth);
+            Array.Resize(ref _fx, width + Vector128<float>.Count); // a spilling vector reads fractions past the row
+            _scaled = new float[sourceWidth];
+            _cache[0] = new float[width + Vector128<float>.Count];
+            _cache[1] = new float[width + Vector128<float>.Count];
             (_sw, _sh, _dw, _dh) = (sourceWidth, sourceHeight, width, height);
         }
-        var nonFinite = CountNonFinite(source[..(sourceWidth * sourceHeight)]);
-        var row = _row.AsSpan();
+        _cachedRow[0] = _cachedRow[1] = -1; // new source data every call
+        var nonFinite = CountNonFinite(source);
         var nan = 0;
         for (var y = 0; y < height; y++)
         {
+            var top = Stretched(source, _y0[y], _y1[y], scale, shift);
             var fy = _fy[y];
-            var r0 = source.Slice(_y0[y] * sourceWidth, sourceWidth);
-            var r1 = source.Slice(_y1[y] * sourceWidth, sourceWidth);
-            // NaN propagates through the blend: a tap with weight 0 is the same row again (see Table), never a NaN neighbour.
-            for (var x = 0; x < sourceWidth; x++) row[x] = scale * (r0[x] + fy * (r1[x] - r0[x])) + shift;
-            nan += HorizontalPass(row, destination.Slice(y * width, width), reciprocal, minDepth, maxDepth);
+            // A weight of 0 means "the top row alone": a NaN in the other row must not leak in through 0·NaN.
+            var bottom = fy == 0 ? top : Stretched(source, _y1[y], _y0[y], scale, shift);
+            nan += VerticalPass(top, bottom, fy, destination.Row(y), reciprocal, minDepth, maxDepth);
         }
         return new ResampleCounts(nonFinite, nan);
     }
 
-    private static void CheckSizes(ReadOnlySpan<float> source, int sourceWidth, int sourceHeight, Span<float> destination, int width, int height)
+    /// <summary>Source row <paramref name="sy"/>, scaled, shifted and stretched to the output width; cached, keeping the
+    /// row <paramref name="keep"/> (the other tap of the current output row) if it is cached too.</summary>
+    private float[] Stretched(ReadOnlyImageSpan<float> source, int sy, int keep, float scale, float shift)
     {
-        if (sourceWidth <= 0 || sourceHeight <= 0 || (long)sourceWidth * sourceHeight > source.Length)
-            throw new ArgumentException($"source {sourceWidth}x{sourceHeight} does not fit {source.Length} values", nameof(source));
-        if (width <= 0 || height <= 0 || (long)width * height > destination.Length)
-            throw new ArgumentException($"destination {width}x{height} does not fit {destination.Length} values", nameof(destination));
+        if (_cachedRow[0] == sy) return _cache[0];
+        if (_cachedRow[1] == sy) return _cache[1];
+        var slot = _cachedRow[0] == keep ? 1 : 0;
+        var src = source.Row(sy);
+        var scaled = _scaled.AsSpan(0, src.Length);
+        for (var x = 0; x < src.Length; x++) scaled[x] = scale * src[x] + shift;
+        StretchRow(scaled, _cache[slot]);
+        _cachedRow[slot] = sy;
+        return _cache[slot];
     }
 
-    /// <summary>One output row from the blended source row; returns how many pixels came out NaN.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private unsafe int HorizontalPass(ReadOnlySpan<float> row, Span<float> dst, bool reciprocal, float minDepth, float maxDepth)
+    /// <summary>One source row stretched to the output width: output pixels come in runs that share one source
+    /// interval [j, j+1] (about 8 per run when a 224-wide output is stretched to 1920), each run a broadcast blend
+    /// a + f·(b − a) over contiguous fractions. A vector may spill past its run; the next run overwrites those lanes,
+    /// and the buffer has room for the last run's spill.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void StretchRow(ReadOnlySpan<float> row, float[] stretched)
     {
-        var nan = 0;
-        var x = 0;
-        fixed (float* r = row)
-        fixed (int* x0 = _x0)
-        fixed (int* x1 = _x1)
-        fixed (float* fx = _fx)
-        fixed (float* d = dst)
+        ref var fx = ref MemoryMarshal.GetArrayDataReference(_fx);
+        ref var dst = ref MemoryMarshal.GetArrayDataReference(stretched);
+        var last = row.Length - 1;
+        for (var j = 0; j < row.Length; j++)
         {
-            if (Avx.IsSupported && dst.Length >= 8)
+            var length = _runLength[j];
+            if (length == 0) continue;
+            var start = _runStart[j];
+            var left = row[j];
+            var delta = row[Math.Min(j + 1, last)] - left;
+            if (Vector128.IsHardwareAccelerated)
             {
-                // Output pixels come in runs that share one source interval [j, j+1] (about 5 per run when a 224-wide
-                // output is stretched to 1242): each run is a broadcast blend a + f·(b − a) over contiguous fractions,
-                // no gathers. A vector may spill past its run; the next run overwrites those lanes, and the last runs
-                // of a row, where a spill would leave the row, go to the scalar loop below.
-                var min = Vector256.Create(minDepth);
-                var max = Vector256.Create(maxDepth);
-                var invalid = Vector256.Create(float.NaN);
-                var zero = Vector256<float>.Zero;
-                var lastSource = row.Length - 1;
-                for (var j = 0; j < row.Length; j++)
+                var (a, d) = (Vector128.Create(left), Vector128.Create(delta));
+                for (var k = 0; k < length; k += Vector128<float>.Count)
                 {
-                    var length = _runLength[j];
-                    if (length == 0) continue;
-                    var runStart = _runStart[j];
-                    if (runStart + 8 > dst.Length) { x = runStart; break; }
-                    var a = Vector256.Create(r[j]);
-                    var delta = Vector256.Create(r[Math.Min(j + 1, lastSource)] - r[j]);
-                    for (var k = 0; k < length; k += 8)
-                    {
-                        var at = runStart + k;
-                        if (at + 8 > dst.Length) { x = at; goto Scalar; }
-                        var f = Avx.LoadVector256(fx + at);
-                        // Weight 0 means "this tap alone": a NaN neighbour must not leak in through 0·NaN.
-                        var v = Avx.BlendVariable(Avx.Add(a, Avx.Multiply(f, delta)), a, Avx.Compare(f, zero, FloatComparisonMode.OrderedEqualNonSignaling));
-                        var valid = Avx.Compare(Avx.Subtract(v, v), zero, FloatComparisonMode.OrderedEqualNonSignaling);
-                        if (reciprocal)
-                        {
-                            valid = Avx.And(valid, Avx.Compare(v, zero, FloatComparisonMode.OrderedGreaterThanNonSignaling));
-                            v = Avx.Divide(Vector256<float>.One, v);
-                        }
-                        valid = Avx.And(valid, Avx.And(
-                            Avx.Compare(v, min, FloatComparisonMode.OrderedGreaterThanOrEqualNonSignaling),
-                            Avx.Compare(v, max, FloatComparisonMode.OrderedLessThanOrEqualNonSignaling)));
-                        valid = Avx.And(valid, Avx.Compare(Avx.Subtract(v, v), zero, FloatComparisonMode.OrderedEqualNonSignaling));
-                        Avx.Store(d + at, Avx.BlendVariable(invalid, v, valid));
-                        var lanes = Math.Min(8, length - k);
-                        nan += lanes - BitOperations.PopCount((uint)Avx.MoveMask(valid) & ((1u << lanes) - 1));
-                    }
-                    x = runStart + length;
+                    var f = Vector128.LoadUnsafe(ref fx, (nuint)(start + k));
+                    // Weight 0 means "this tap alone": a NaN neighbour must not leak in through 0·NaN.
+                    Vector128.ConditionalSelect(Vector128.Equals(f, Vector128<float>.Zero), a, a + f * d)
+                        .StoreUnsafe(ref dst, (nuint)(start + k));
                 }
             }
-        Scalar:
-            for (; x < dst.Length; x++)
+            else
+                for (var k = start; k < start + length; k++)
+                {
+                    var f = Unsafe.Add(ref fx, k);
+                    Unsafe.Add(ref dst, k) = f == 0 ? left : left + f * delta;
+                }
+        }
+    }
+
+    /// <summary>One output row from two stretched rows; returns how many pixels came out NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int VerticalPass(float[] top, float[] bottom, float fy, Span<float> dst, bool reciprocal, float minDepth, float maxDepth)
+    {
+        ref var t = ref MemoryMarshal.GetArrayDataReference(top);
+        ref var b = ref MemoryMarshal.GetArrayDataReference(bottom);
+        ref var d = ref MemoryMarshal.GetReference(dst);
+        var nan = 0;
+        var x = 0;
+        // The same loop at both widths: 256-bit where the CPU has it (AVX2), 128-bit otherwise (NEON, SSE).
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var (vf, min, max) = (Vector256.Create(fy), Vector256.Create(minDepth), Vector256.Create(maxDepth));
+            var invalid = Vector256.Create(float.NaN);
+            for (; x <= dst.Length - Vector256<float>.Count; x += Vector256<float>.Count)
             {
-                var a = r[x0[x]];
-                var v = a + fx[x] * (r[x1[x]] - a);
-                var ok = float.IsFinite(v);
-                if (reciprocal) { ok &= v > 0; v = 1f / v; }
-                ok &= v >= minDepth && v <= maxDepth && float.IsFinite(v);
-                if (!ok) { v = float.NaN; nan++; }
-                d[x] = v;
+                var a = Vector256.LoadUnsafe(ref t, (nuint)x);
+                var v = a + vf * (Vector256.LoadUnsafe(ref b, (nuint)x) - a);
+                var valid = Vector256.Equals(v - v, Vector256<float>.Zero);
+                if (reciprocal)
+                {
+                    valid &= Vector256.GreaterThan(v, Vector256<float>.Zero);
+                    v = Vector256<float>.One / v;
+                }
+                valid &= Vector256.GreaterThanOrEqual(v, min) & Vector256.LessThanOrEqual(v, max) & Vector256.Equals(v - v, Vector256<float>.Zero);
+                Vector256.ConditionalSelect(valid, v, invalid).StoreUnsafe(ref d, (nuint)x);
+                nan += Vector256<float>.Count - BitOperations.PopCount(valid.ExtractMostSignificantBits());
             }
+        }
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var (vf, min, max) = (Vector128.Create(fy), Vector128.Create(minDepth), Vector128.Create(maxDepth));
+            var invalid = Vector128.Create(float.NaN);
+            for (; x <= dst.Length - Vector128<float>.Count; x += Vector128<float>.Count)
+            {
+                var a = Vector128.LoadUnsafe(ref t, (nuint)x);
+                var v = a + vf * (Vector128.LoadUnsafe(ref b, (nuint)x) - a);
+                // v − v is 0 for finite v, NaN for NaN and ±Inf: one comparison rejects both.
+                var valid = Vector128.Equals(v - v, Vector128<float>.Zero);
+                if (reciprocal)
+                {
+                    valid &= Vector128.GreaterThan(v, Vector128<float>.Zero);
+                    v = Vector128<float>.One / v;
+                }
+                valid &= Vector128.GreaterThanOrEqual(v, min) & Vector128.LessThanOrEqual(v, max) & Vector128.Equals(v - v, Vector128<float>.Zero);
+                Vector128.ConditionalSelect(valid, v, invalid).StoreUnsafe(ref d, (nuint)x);
+                nan += Vector128<float>.Count - BitOperations.PopCount(valid.ExtractMostSignificantBits());
+            }
+        }
+        for (; x < dst.Length; x++)
+        {
+            var a = Unsafe.Add(ref t, x);
+            var v = a + fy * (Unsafe.Add(ref b, x) - a);
+            var ok = float.IsFinite(v);
+            if (reciprocal) { ok &= v > 0; v = 1f / v; }
+            ok &= v >= minDepth && v <= maxDepth && float.IsFinite(v);
+            if (!ok) { v = float.NaN; nan++; }
+            Unsafe.Add(ref d, x) = v;
         }
         return nan;
     }
@@ -170,6 +228,14 @@ public sealed class DepthOutputResampler
             length[leftTap[x]]++;
         }
         return (start, length);
+    }
+
+    /// <summary>NaN and ±Inf values in a network output (for diagnostics).</summary>
+    internal static int CountNonFinite(ReadOnlyImageSpan<float> image)
+    {
+        var n = 0;
+        for (var y = 0; y < image.Height; y++) n += CountNonFinite(image.Row(y));
+        return n;
     }
 
     /// <summary>NaN and ±Inf values in a network output (for diagnostics).</summary>

@@ -165,7 +165,7 @@ public sealed class DepthNodeRuntime : IDisposable
             var view = ImageMessageView.Parse(cdr);
             lock (_gate) _sparsePairing.Offer(view);
         }
-        catch (Exception e) when (e is CdrException or InvalidDataException or OverflowException)
+        catch (Exception e) when (e is IDataFormatError or InvalidDataException or OverflowException)
         {
             _throttled.Log("sparse_depth", LogLevel.Warn, $"sparse depth on {_config.NameOf(NodeTopic.SparseDepth)} unusable: {e.Message}");
         }

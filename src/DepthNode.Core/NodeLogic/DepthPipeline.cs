@@ -41,6 +41,7 @@ public sealed class DepthPipeline : IDisposable
     private readonly byte[]? _frameIdOverride;
     private readonly string _metricSourceName;
     private readonly bool _publishFloatDepth;
+    private readonly Func<int, int, (int Width, int Height)>? _decodeAtLeast;
 
     private float[] _prediction = [];
     private GroundPlaneAligner? _groundPlane;
@@ -96,6 +97,8 @@ public sealed class DepthPipeline : IDisposable
         _metricSourceName = SnakeCase.From(options.MetricSource.ToString());
         if (options.FrameId.Length > 0) _frameIdOverride = Encoding.UTF8.GetBytes(options.FrameId);
         _publishFloatDepth = options.PublishDepth && options.DepthEncoding == "32FC1";
+        // A JPEG is decoded only as large as the network input needs, unless the cloud takes its colours from it.
+        if (!options.CloudRgb) _decodeAtLeast = (w, h) => { var s = _model.InputSizeFor(w, h); return (s.Width, s.Height); };
     }
 
     public NodeDiagnostics Diagnostics { get; }
@@ -120,15 +123,14 @@ public sealed class DepthPipeline : IDisposable
         try
         {
             message = ImageMessageView.Parse(imageCdr);
-            image = ImageView.Create(message.EncodingUtf8, message.Width, message.Height, message.Step,
-                message.IsBigEndian != 0, message.Data);
+            image = ImageView.From(message);
         }
-        catch (Exception e) when (e is CdrException or ImageFormatException)
+        catch (Exception e) when (e is IDataFormatError)
         {
             return Drop(FrameDropReason.BadImage, "image: " + e.Message);
         }
         Diagnostics.Timings.Record(PipelineStage.Decode, t0, Stopwatch.GetTimestamp());
-        return Process(message.Header, image, cameraInfo, sparseDepth, t0);
+        return Process(message.Header, image, image.Width, image.Height, cameraInfo, sparseDepth, t0);
     }
 
     /// <summary>Processes one serialized sensor_msgs/CompressedImage (jpeg or png).</summary>
@@ -141,14 +143,14 @@ public sealed class DepthPipeline : IDisposable
         try
         {
             message = CompressedImageMessageView.Parse(compressedCdr);
-            image = _compressed.Decode(FormatName(message.FormatUtf8), message.Data);
+            image = _compressed.Decode(FormatName(message.FormatUtf8), message.Data, _decodeAtLeast);
         }
-        catch (Exception e) when (e is CdrException or ImageFormatException)
+        catch (Exception e) when (e is IDataFormatError)
         {
             return Drop(FrameDropReason.DecodeFailed, "compressed image: " + e.Message);
         }
         Diagnostics.Timings.Record(PipelineStage.Decode, t0, Stopwatch.GetTimestamp());
-        return Process(message.Header, image, cameraInfo, sparseDepth, t0);
+        return Process(message.Header, image, _compressed.DeclaredSize.Width, _compressed.DeclaredSize.Height, cameraInfo, sparseDepth, t0);
     }
 
     /// <summary>Counts a frame that never reached the pipeline (superseded in the queue, no CameraInfo to pair with).</summary>
@@ -158,17 +160,18 @@ public sealed class DepthPipeline : IDisposable
         Drop(reason, error);
     }
 
-    private bool Process(HeaderView inputHeader, in ImageView image, CameraInfo? cameraInfo, ReadOnlySpan<float> sparseDepth, long t0)
+    /// <param name="width">The camera image's width: the image itself is smaller when a JPEG was decoded reduced.</param>
+    private bool Process(HeaderView inputHeader, in ImageView image, int width, int height, CameraInfo? cameraInfo, ReadOnlySpan<float> sparseDepth, long t0)
     {
         Outputs.Begin();
         if (cameraInfo is null)
             return Drop(FrameDropReason.NoCameraInfo, $"no CameraInfo received on {_options.CameraInfoTopic}; depth needs the intrinsics");
         try
         {
-            if (!UpdateCamera(cameraInfo, image.Width, image.Height, OutputSide(image.Width), OutputSide(image.Height)))
+            if (!UpdateCamera(cameraInfo, width, height, OutputSide(width), OutputSide(height)))
                 return Drop(FrameDropReason.CameraInfoSizeMismatch,
                     $"camera_info is for {cameraInfo.Width}x{cameraInfo.Height} (binning {cameraInfo.BinningX}x{cameraInfo.BinningY}, " +
-                    $"roi {cameraInfo.Roi.Width}x{cameraInfo.Roi.Height}), the image is {image.Width}x{image.Height}");
+                    $"roi {cameraInfo.Roi.Width}x{cameraInfo.Roi.Height}), the image is {width}x{height}");
         }
         catch (InvalidCameraInfoException e)
         {
@@ -176,8 +179,8 @@ public sealed class DepthPipeline : IDisposable
         }
         var header = new HeaderView(inputHeader.Stamp, _frameIdOverride is null ? inputHeader.FrameIdUtf8 : _frameIdOverride);
         // w×h: the published resolution (the camera's, or output_scale of it); the image itself may be larger.
-        int w = OutputSide(image.Width), h = OutputSide(image.Height), pixels = w * h;
-        int imagePixels = image.Width * image.Height;
+        int w = OutputSide(width), h = OutputSide(height), pixels = w * h;
+        int imagePixels = width * height;
         var kind = _model.Card.Output.Kind;
 
         // Network.
@@ -187,7 +190,7 @@ public sealed class DepthPipeline : IDisposable
         try
         {
             var t = Stopwatch.GetTimestamp();
-            var size = _model.InputSizeFor(image.Width, image.Height);
+            var size = _model.InputSizeFor(width, height);
             _preprocessor.Run(image, _model.GetInputBuffer(size), size);
             var tInfer = Stopwatch.GetTimestamp();
             Diagnostics.Timings.Record(PipelineStage.Preprocess, t, tInfer);
@@ -217,12 +220,12 @@ public sealed class DepthPipeline : IDisposable
         else if (sparseDepth.Length != imagePixels)
             return Drop(FrameDropReason.MetricFitFailed, sparseDepth.IsEmpty
                 ? $"sparse_depth: no sparse depth received on {_options.SparseDepthTopic}"
-                : $"sparse_depth: {sparseDepth.Length} pixels for a {image.Width}x{image.Height} image");
+                : $"sparse_depth: {sparseDepth.Length} pixels for a {width}x{height} image");
         else
         {
             // The sparse points live on the camera's pixel grid: the prediction is fitted there.
             EnsureCapacity(ref _prediction, imagePixels);
-            _sparseGrid.Run(output.Values, output.Width, output.Height, _prediction, image.Width, image.Height);
+            _sparseGrid.Run(output.Values, output.Width, output.Height, _prediction, width, height);
             fit = _sparse!.Fit(_prediction.AsSpan(0, imagePixels), sparseDepth, kind);
         }
         Diagnostics.Timings.Record(PipelineStage.MetricFit, tFit, Stopwatch.GetTimestamp());
@@ -266,11 +269,11 @@ public sealed class DepthPipeline : IDisposable
             var points = PointCloud2.WriteUpToData(Outputs.Cloud, header, (uint)layout.Height, (uint)layout.Width, _cloud.Fields, (uint)layout.PointStep, out var isDense);
             PointCloudResult result;
             if (!_options.CloudRgb) result = _cloud.Build(depth, w, h, w, points);
-            else if (ColourOf(image) is { } colour)
+            else if (ColorOf(image) is { } color)
                 result = w == image.Width && h == image.Height
-                    ? _cloud.Build(depth, w, h, w, image.Data, image.Step, colour, points)
-                    : _cloud.Build(depth, w, h, w, Shrink(image, colour, w, h), w * colour.BytesPerPixel, colour, points);
-            else result = _cloud.Build(depth, w, h, w, Grey(pixels), w, ColourLayout.Mono8, points);
+                    ? _cloud.Build(depth, w, h, w, image.Data, image.Step, color, points)
+                    : _cloud.Build(depth, w, h, w, Shrink(image, color, w, h), w * color.BytesPerPixel, color, points);
+            else result = _cloud.Build(depth, w, h, w, Grey(pixels), w, ColorLayout.Mono8, points);
             isDense[0] = result.IsDense ? (byte)1 : (byte)0;
             Outputs.Cloud.Flush();
             Outputs.HasCloud = true;
@@ -343,17 +346,17 @@ public sealed class DepthPipeline : IDisposable
         a.R.AsSpan().SequenceEqual(b.R) && a.D.AsSpan().SequenceEqual(b.D);
 
     /// <summary>Where the colour of a pixel is, for coloured clouds (depth_image_proc xyzrgb reads these encodings).</summary>
-    private ColourLayout? ColourOf(in ImageView image) => image.Encoding switch
+    private ColorLayout? ColorOf(in ImageView image) => image.Encoding switch
     {
-        PixelEncoding.Rgb8 => ColourLayout.Rgb8,
-        PixelEncoding.Bgr8 => ColourLayout.Bgr8,
-        PixelEncoding.Rgba8 => ColourLayout.Rgba8,
-        PixelEncoding.Bgra8 => ColourLayout.Bgra8,
-        PixelEncoding.Mono8 => ColourLayout.Mono8,
-        _ => NoColour(image.Encoding),
+        PixelEncoding.Rgb8 => ColorLayout.Rgb8,
+        PixelEncoding.Bgr8 => ColorLayout.Bgr8,
+        PixelEncoding.Rgba8 => ColorLayout.Rgba8,
+        PixelEncoding.Bgra8 => ColorLayout.Bgra8,
+        PixelEncoding.Mono8 => ColorLayout.Mono8,
+        _ => NoColor(image.Encoding),
     };
 
-    private ColourLayout? NoColour(PixelEncoding encoding)
+    private ColorLayout? NoColor(PixelEncoding encoding)
     {
         _log.Log("cloud_rgb", LogLevel.Warn, $"cloud_rgb: {PixelEncodings.Name(encoding)} input has no colour layout a cloud can use; points are grey");
         return null;
@@ -363,9 +366,9 @@ public sealed class DepthPipeline : IDisposable
     private int OutputSide(int imageSide) => _options.OutputScale == 1.0 ? imageSide : Math.Max(1, (int)Math.Round(imageSide * _options.OutputScale));
 
     /// <summary>The colour image at the published resolution (nearest pixel), for coloured clouds of a downscaled output.</summary>
-    private ReadOnlySpan<byte> Shrink(in ImageView image, ColourLayout colour, int width, int height)
+    private ReadOnlySpan<byte> Shrink(in ImageView image, ColorLayout color, int width, int height)
     {
-        var bpp = colour.BytesPerPixel;
+        var bpp = color.BytesPerPixel;
         EnsureCapacity(ref _shrunk, width * height * bpp);
         for (var y = 0; y < height; y++)
         {

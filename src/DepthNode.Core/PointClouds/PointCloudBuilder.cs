@@ -1,5 +1,5 @@
-using System.Runtime.Intrinsics.X86;
 using DepthNode.Camera;
+using DepthNode.Imaging;
 using DepthNode.Messages;
 
 namespace DepthNode.PointClouds;
@@ -63,40 +63,56 @@ public sealed partial class PointCloudBuilder
     /// <paramref name="depthRowStride"/> floats apart (Image.step / 4). The size must be the camera model's: a
     /// depth/CameraInfo resolution mismatch is an error here, never a silently wrong cloud.
     /// </summary>
-    public PointCloudResult Build(ReadOnlySpan<float> depth, int width, int height, int depthRowStride, Span<byte> destination)
+    public PointCloudResult Build(ReadOnlySpan<float> depth, int width, int height, int depthRowStride, Span<byte> destination) =>
+        Build(new ReadOnlyImageSpan<float>("depth", depth, width, height, depthRowStride), destination);
+
+    /// <summary>Writes an xyz cloud from a checked depth image of the camera model's size.</summary>
+    public PointCloudResult Build(ReadOnlyImageSpan<float> depth, Span<byte> destination)
     {
-        if (Options.Rgb) throw new InvalidOperationException("point cloud: options ask for rgb; pass the colour image");
-        return BuildCore(depth, width, height, depthRowStride, default, 0, default, destination);
+        if (Options.Rgb) throw new InvalidOperationException("point cloud: options ask for rgb; pass the color image");
+        return BuildCore(depth, default, default, destination);
     }
 
     /// <summary>Writes an xyzrgb cloud from an rgb8 image of the depth image's size (<paramref name="rgbRowStride"/> in bytes).</summary>
     public PointCloudResult Build(ReadOnlySpan<float> depth, int width, int height, int depthRowStride, ReadOnlySpan<byte> rgb8,
         int rgbRowStride, Span<byte> destination) =>
-        Build(depth, width, height, depthRowStride, rgb8, rgbRowStride, ColourLayout.Rgb8, destination);
+        Build(depth, width, height, depthRowStride, rgb8, rgbRowStride, ColorLayout.Rgb8, destination);
 
-    /// <summary>Writes an xyzrgb cloud from a colour image laid out as <paramref name="colourLayout"/> (<see cref="ColourLayout.FromEncoding"/>).</summary>
-    public PointCloudResult Build(ReadOnlySpan<float> depth, int width, int height, int depthRowStride, ReadOnlySpan<byte> colour,
-        int colourRowStride, ColourLayout colourLayout, Span<byte> destination)
+    /// <summary>Writes an xyzrgb cloud from a color image laid out as <paramref name="colorLayout"/> (<see cref="ColorLayout.FromEncoding"/>).</summary>
+    public PointCloudResult Build(ReadOnlySpan<float> depth, int width, int height, int depthRowStride, ReadOnlySpan<byte> color,
+        int colorRowStride, ColorLayout colorLayout, Span<byte> destination)
     {
-        if (!Options.Rgb) throw new InvalidOperationException("point cloud: options have rgb off; use the xyz overload");
-        if (colourLayout.BytesPerPixel is < 1 or > 4 || Math.Max(colourLayout.Red, Math.Max(colourLayout.Green, colourLayout.Blue)) >= colourLayout.BytesPerPixel
-            || Math.Min(colourLayout.Red, Math.Min(colourLayout.Green, colourLayout.Blue)) < 0)
-            throw new ArgumentException($"point cloud: colour layout {colourLayout} has offsets outside its pixel", nameof(colourLayout));
-        return BuildCore(depth, width, height, depthRowStride, colour, colourRowStride, colourLayout, destination);
+        CheckLayout(colorLayout);
+        return Build(new ReadOnlyImageSpan<float>("depth", depth, width, height, depthRowStride),
+            new ReadOnlyImageSpan<byte>("color", color, width, height, colorRowStride, colorLayout.BytesPerPixel), colorLayout, destination);
     }
 
-    private PointCloudResult BuildCore(ReadOnlySpan<float> depth, int width, int height, int depthStride, ReadOnlySpan<byte> rgb,
-        int rgbStride, ColourLayout colourLayout, Span<byte> destination)
+    /// <summary>Writes an xyzrgb cloud from checked depth and color images of the camera model's size.</summary>
+    public PointCloudResult Build(ReadOnlyImageSpan<float> depth, ReadOnlyImageSpan<byte> color, ColorLayout colorLayout, Span<byte> destination)
+    {
+        if (!Options.Rgb) throw new InvalidOperationException("point cloud: options have rgb off; use the xyz overload");
+        CheckLayout(colorLayout);
+        if (color.Geometry.Channels != colorLayout.BytesPerPixel || color.Width != depth.Width || color.Height != depth.Height)
+            throw new ImageFormatException(DataErrorKind.Invalid, "color", "width",
+                $"is {color.Width}x{color.Height}x{color.Geometry.Channels}, the depth {depth.Width}x{depth.Height} with {colorLayout.BytesPerPixel}-byte pixels");
+        return BuildCore(depth, color, colorLayout, destination);
+    }
+
+    private static void CheckLayout(ColorLayout colorLayout)
+    {
+        if (colorLayout.BytesPerPixel is < 1 or > 4 || Math.Max(colorLayout.Red, Math.Max(colorLayout.Green, colorLayout.Blue)) >= colorLayout.BytesPerPixel
+            || Math.Min(colorLayout.Red, Math.Min(colorLayout.Green, colorLayout.Blue)) < 0)
+            throw new ArgumentException($"point cloud: color layout {colorLayout} has offsets outside its pixel", nameof(colorLayout));
+    }
+
+    private PointCloudResult BuildCore(ReadOnlyImageSpan<float> depth, ReadOnlyImageSpan<byte> color, ColorLayout colorLayout, Span<byte> destination)
     {
         var layout = Layout;
         var rays = _rays!;
-        if (width != rays.Camera.Width || height != rays.Camera.Height)
-            throw new ArgumentException(
-                $"point cloud: depth image is {width}x{height} but the camera model is {rays.Camera.Width}x{rays.Camera.Height}; " +
+        if (depth.Width != rays.Camera.Width || depth.Height != rays.Camera.Height)
+            throw new ImageFormatException(DataErrorKind.Invalid, "depth", "width",
+                $"depth image is {depth.Width}x{depth.Height} but the camera model is {rays.Camera.Width}x{rays.Camera.Height}; " +
                 "publish a CameraInfo for the depth resolution (CameraModel.ScaleCameraInfo)");
-        CheckImage("depth", depth.Length, width, height, depthStride, 1);
-        var bpp = colourLayout.BytesPerPixel;
-        if (Options.Rgb) CheckImage("colour", rgb.Length, width, height, rgbStride, bpp);
         if (destination.Length < layout.ByteCount)
             throw new ArgumentException(
                 $"point cloud: destination holds {destination.Length} bytes, the {layout.Width}x{layout.Height} cloud needs {layout.ByteCount}",
@@ -108,31 +124,17 @@ public sealed partial class PointCloudBuilder
         var valid = 0;
         for (var j = 0; j < layout.Height; j++)
         {
-            var depthRow = depth.Slice(j * stride * depthStride, width);
+            var depthRow = depth.Row(j * stride);
             var outRow = destination.Slice(j * layout.RowStep, layout.RowStep);
             var ry = rays.YOverZ[j];
-            var vectorized = stride == 1 && Avx.IsSupported;
-            if (!Options.Rgb)
-            {
-                valid += vectorized
-                    ? XyzRowAvx(depthRow, rays.XOverZ, ry, minDepth, maxDepth, outRow)
+            valid += Options.Rgb
+                ? stride == 1
+                    ? XyzRgbRowVector(depthRow, rays.XOverZ, rays.ColumnRays, ry, minDepth, maxDepth, color.Row(j * stride), colorLayout, outRow)
+                    : XyzRgbRow(depthRow, rays.XOverZ, 0, ry, stride, minDepth, maxDepth, color.Row(j * stride), colorLayout, outRow)
+                : stride == 1
+                    ? XyzRowVector(depthRow, rays.XOverZ, rays.ColumnRays, ry, minDepth, maxDepth, outRow)
                     : XyzRow(depthRow, rays.XOverZ, 0, ry, stride, minDepth, maxDepth, outRow);
-                continue;
-            }
-            var colourRow = rgb.Slice(j * stride * rgbStride, width * bpp);
-            valid += vectorized
-                ? XyzRgbRowAvx(depthRow, rays.XOverZ, ry, minDepth, maxDepth, colourRow, colourLayout, outRow)
-                : XyzRgbRow(depthRow, rays.XOverZ, 0, ry, stride, minDepth, maxDepth, colourRow, colourLayout, outRow);
         }
         return new PointCloudResult(layout, valid);
-    }
-
-    private static void CheckImage(string name, int length, int width, int height, int rowStride, int channels)
-    {
-        if (rowStride < width * channels)
-            throw new ArgumentException($"point cloud: {name} row stride {rowStride} is smaller than width {width} × {channels}");
-        if (checked((long)(height - 1) * rowStride + (long)width * channels) > length)
-            throw new ArgumentException(
-                $"point cloud: {name} holds {length} elements, a {width}x{height} image with row stride {rowStride} needs more");
     }
 }

@@ -32,15 +32,15 @@ public sealed record PointCloudOptions
 /// Where a pixel's red, green and blue bytes sit in a colour image, for the encodings depth_image_proc's xyzrgb node
 /// reads directly (its red/green/blue offsets and colour step): rgb8, bgr8, rgba8, bgra8 and mono8.
 /// </summary>
-public readonly record struct ColourLayout(int Red, int Green, int Blue, int BytesPerPixel)
+public readonly record struct ColorLayout(int Red, int Green, int Blue, int BytesPerPixel)
 {
-    public static readonly ColourLayout Rgb8 = new(0, 1, 2, 3);
-    public static readonly ColourLayout Bgr8 = new(2, 1, 0, 3);
-    public static readonly ColourLayout Rgba8 = new(0, 1, 2, 4);
-    public static readonly ColourLayout Bgra8 = new(2, 1, 0, 4);
-    public static readonly ColourLayout Mono8 = new(0, 0, 0, 1);
+    public static readonly ColorLayout Rgb8 = new(0, 1, 2, 3);
+    public static readonly ColorLayout Bgr8 = new(2, 1, 0, 3);
+    public static readonly ColorLayout Rgba8 = new(0, 1, 2, 4);
+    public static readonly ColorLayout Bgra8 = new(2, 1, 0, 4);
+    public static readonly ColorLayout Mono8 = new(0, 0, 0, 1);
 
-    public static bool TryFromEncoding(string encoding, out ColourLayout layout)
+    public static bool TryFromEncoding(string encoding, out ColorLayout layout)
     {
         layout = encoding switch
         {
@@ -49,7 +49,7 @@ public readonly record struct ColourLayout(int Red, int Green, int Blue, int Byt
         return layout.BytesPerPixel != 0;
     }
 
-    public static ColourLayout FromEncoding(string encoding) => TryFromEncoding(encoding, out var layout)
+    public static ColorLayout FromEncoding(string encoding) => TryFromEncoding(encoding, out var layout)
         ? layout
         : throw new NotSupportedException(
             $"point cloud: colour encoding '{encoding}' is not one of rgb8, bgr8, rgba8, bgra8, mono8; convert it first");

@@ -12,6 +12,7 @@ public sealed class RayTable
 {
     private readonly float[] _xOverZ;
     private readonly float[] _yOverZ;
+    private readonly float[] _columnRays;
 
     public CameraModel Camera { get; }
     public int Stride { get; }
@@ -28,6 +29,10 @@ public sealed class RayTable
     /// <summary>y/z of sampled row j (pixel row j·stride).</summary>
     public ReadOnlySpan<float> YOverZ => _yOverZ;
 
+    /// <summary>Sampled column i's ray as a point record without its row part: (x/z, 0, 1, 0) at floats 4i..4i+3. A point
+    /// is z·(this + (0, y/z, 0, 0)), so the cloud kernel builds each 16-byte record with one add and one multiply.</summary>
+    public ReadOnlySpan<float> ColumnRays => _columnRays;
+
     public RayTable(CameraModel camera, int stride = 1)
     {
         ArgumentNullException.ThrowIfNull(camera);
@@ -38,6 +43,8 @@ public sealed class RayTable
         _yOverZ = new float[(camera.Height + stride - 1) / stride];
         // Computed in double and rounded once, so the only float error left in a point is the final multiply by z.
         for (var i = 0; i < _xOverZ.Length; i++) _xOverZ[i] = (float)((i * stride - camera.Cx) / camera.Fx);
+        _columnRays = new float[4 * _xOverZ.Length];
+        for (var i = 0; i < _xOverZ.Length; i++) (_columnRays[4 * i], _columnRays[4 * i + 2]) = (_xOverZ[i], 1f);
         for (var j = 0; j < _yOverZ.Length; j++) _yOverZ[j] = (float)((j * stride - camera.Cy) / camera.Fy);
     }
 

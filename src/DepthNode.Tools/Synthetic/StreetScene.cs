@@ -4,7 +4,7 @@ using DepthNode.Messages;
 namespace DepthNode.Synthetic;
 
 /// <summary>An axis-aligned box in the camera's optical frame at one frame (x right, y down, z forward; metres).</summary>
-public readonly record struct SceneBox(double MinX, double MinY, double MinZ, double MaxX, double MaxY, double MaxZ, int Colour);
+public readonly record struct SceneBox(double MinX, double MinY, double MinZ, double MaxX, double MaxY, double MaxZ, int Color);
 
 /// <summary>
 /// A street rendered by ray casting, with exact depth: the default input of the demo, generated on any machine.
@@ -94,34 +94,34 @@ public static class StreetScene
             for (var u = 0; u < Width; u++)
             {
                 var dx = (u - PrincipalX) / Focal;
-                var (z, colour) = Trace(dx, dy, cameraZ, boxes);
+                var (z, color) = Trace(dx, dy, cameraZ, boxes);
                 if (z < FarLimit)
                 {
                     depth[v * Width + u] = (float)z;
-                    colour = Mix(colour, sky, 1 - Math.Exp(-z / 120)); // haze: far things fade into the sky colour
+                    color = Mix(color, sky, 1 - Math.Exp(-z / 120)); // haze: far things fade into the sky color
                 }
                 else
                 {
                     depth[v * Width + u] = float.NaN;
-                    colour = sky;
+                    color = sky;
                 }
                 var o = 3 * (v * Width + u);
-                rgb8[o] = (byte)(colour >> 16);
-                rgb8[o + 1] = (byte)(colour >> 8);
-                rgb8[o + 2] = (byte)colour;
+                rgb8[o] = (byte)(color >> 16);
+                rgb8[o + 1] = (byte)(color >> 8);
+                rgb8[o + 2] = (byte)color;
             }
         }
     }
 
-    // Nearest hit along (dx, dy, 1): returns z and the shaded 0xRRGGBB colour; z = +Inf when nothing is hit.
-    private static (double Z, int Colour) Trace(double dx, double dy, double cameraZ, SceneBox[] boxes)
+    // Nearest hit along (dx, dy, 1): returns z and the shaded 0xRRGGBB color; z = +Inf when nothing is hit.
+    private static (double Z, int Color) Trace(double dx, double dy, double cameraZ, SceneBox[] boxes)
     {
         var bestZ = double.PositiveInfinity;
-        var colour = 0;
+        var color = 0;
         if (dy > 0)
         {
             bestZ = CameraHeight / dy;
-            colour = Ground(dx * bestZ, bestZ + cameraZ);
+            color = Ground(dx * bestZ, bestZ + cameraZ);
         }
         foreach (var side in (ReadOnlySpan<int>)[-1, 1])
         {
@@ -130,14 +130,14 @@ public static class StreetScene
             var y = dy * z;
             var height = BuildingHeight(side, z + cameraZ);
             if (height > 0 && z < bestZ && y <= CameraHeight && y >= CameraHeight - height)
-                (bestZ, colour) = (z, Facade(side, z + cameraZ, CameraHeight - y));
+                (bestZ, color) = (z, Facade(side, z + cameraZ, CameraHeight - y));
         }
         foreach (var box in boxes)
         {
             var (z, axis) = Slab(dx, dy, box);
-            if (z < bestZ) (bestZ, colour) = (z, Shade(box.Colour, axis));
+            if (z < bestZ) (bestZ, color) = (z, Shade(box.Color, axis));
         }
-        return (bestZ, colour);
+        return (bestZ, color);
     }
 
     // Ray/box entry by the slab method; axis is the face that was entered (0 = side, 1 = top, 2 = back/front).
@@ -185,7 +185,7 @@ public static class StreetScene
     private static readonly int[] Palette = [0xC8B496, 0xA05A46, 0xD2C8BE, 0x8C9196, 0xBE9B6E, 0x9AA582];
 
     // A fixed light per face orientation, as an overcast sky gives: tops bright, sides medium, fronts darker.
-    private static int Shade(int colour, int axis) => Scale(colour, axis switch { 1 => 1.0, 0 => 0.8, _ => 0.65 });
+    private static int Shade(int color, int axis) => Scale(color, axis switch { 1 => 1.0, 0 => 0.8, _ => 0.65 });
 
     private static int Sky(int v) => Mix(0x4682C8, 0xB4CDE6, Math.Clamp(v / PrincipalY, 0, 1));
 

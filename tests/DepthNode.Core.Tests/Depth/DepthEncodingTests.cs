@@ -1,3 +1,5 @@
+using DepthNode;
+using DepthNode.Imaging;
 using System.Runtime.InteropServices;
 using DepthNode.Depth;
 using DepthNode.Tests;
@@ -112,11 +114,12 @@ public class DepthEncodingTests
     [Fact]
     public void Conversions_BadSizes_ThrowClearErrors()
     {
-        var e = Assert.Throws<ArgumentException>(() => DepthEncoding.MetresToMillimetres(new float[10], 5, 3, 5, new ushort[10], 5));
-        Assert.Contains("32FC1 source holds 10", e.Message);
-        e = Assert.Throws<ArgumentException>(() => DepthEncoding.MillimetresToMetres(new ushort[15], 5, 3, 4, new float[15], 5));
-        Assert.Contains("row stride 4", e.Message);
-        Assert.Throws<ArgumentException>(() => DepthEncoding.MillimetresToMetres(new ushort[15], 0, 3, 5, new float[15], 5));
+        var e = Assert.Throws<ImageFormatException>(() => DepthEncoding.MetresToMillimetres(new float[10], 5, 3, 5, new ushort[10], 5));
+        Assert.Equal("32FC1 source data: holds 10 elements, 5x3 with row_stride 5 needs 15 (truncated?)", e.Message);
+        e = Assert.Throws<ImageFormatException>(() => DepthEncoding.MillimetresToMetres(new ushort[15], 5, 3, 4, new float[15], 5));
+        Assert.Equal(("16UC1 source", "row_stride"), (e.Image, e.Field));
+        e = Assert.Throws<ImageFormatException>(() => DepthEncoding.MillimetresToMetres(new ushort[15], 0, 3, 5, new float[15], 5));
+        Assert.Equal(("width", DataErrorKind.Invalid), (e.Field, e.ErrorKind));
     }
 
     [Fact]

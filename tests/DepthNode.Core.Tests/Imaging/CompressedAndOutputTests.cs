@@ -1,3 +1,4 @@
+using DepthNode;
 using DepthNode.Imaging;
 using DepthNode.Messages;
 using DepthNode.Tests;
@@ -124,7 +125,9 @@ public class DepthOutputResamplerTests
     [Fact]
     public void TooSmallDestination_IsRejected()
     {
-        Assert.Throws<ArgumentException>(() => new DepthOutputResampler().Run(new float[4], 2, 2, new float[5], 3, 2));
-        Assert.Throws<ArgumentException>(() => new DepthOutputResampler().Run(new float[3], 2, 2, new float[6], 3, 2));
+        var e = Assert.Throws<ImageFormatException>(() => new DepthOutputResampler().Run(new float[4], 2, 2, new float[5], 3, 2));
+        Assert.Equal(("destination", "data", DataErrorKind.Truncated), (e.Image, e.Field, e.ErrorKind));
+        e = Assert.Throws<ImageFormatException>(() => new DepthOutputResampler().Run(new float[3], 2, 2, new float[6], 3, 2));
+        Assert.Equal(("source", "data", DataErrorKind.Truncated), (e.Image, e.Field, e.ErrorKind));
     }
 }

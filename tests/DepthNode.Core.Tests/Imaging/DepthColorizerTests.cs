@@ -83,7 +83,7 @@ public class DepthColorizerTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void Colorize_WideImage_EveryPixelHasTheColourOfItsRampPosition(bool inverse)
+    public void Colorize_WideImage_EveryPixelHasTheColorOfItsRampPosition(bool inverse)
     {
         var rng = new Random(7);
         var depth = Enumerable.Range(0, 3 * 1001).Select(_ => rng.Next(20) == 0 ? float.NaN : (float)(0.5 + rng.NextDouble() * 100)).ToArray();
@@ -143,6 +143,7 @@ public class DepthColorizerTests
         var auto = new DepthColorizer();
         var fixedRange = new DepthColorizer(new() { MinDepth = 1, MaxDepth = 80, InverseDepth = true });
         auto.Colorize(depth, 1242, 375, 1242, rgb, 1242 * 3);
+        fixedRange.Colorize(depth, 1242, 375, 1242, rgb, 1242 * 3); // steady state: after each instance's first frame
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < 3; i++)
         {
@@ -158,6 +159,7 @@ public class DepthColorizerTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new DepthColorizer(new() { MinDepth = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new DepthColorizer(new() { MinDepth = 5, MaxDepth = 4 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new DepthColorizer(new() { LowPercentile = 0.9f, HighPercentile = 0.1f }));
-        Assert.Throws<ArgumentException>(() => new DepthColorizer().Colorize(new float[4], 2, 2, 2, new byte[5], 6));
+        var e = Assert.Throws<ImageFormatException>(() => new DepthColorizer().Colorize(new float[4], 2, 2, 2, new byte[5], 6));
+        Assert.Equal("rgb8 data: holds 5 elements, 2x2 with row_stride 6 needs 12 (truncated?)", e.Message);
     }
 }

@@ -1,3 +1,5 @@
+using DepthNode;
+using DepthNode.Imaging;
 using DepthNode.Cdr;
 using DepthNode.Messages;
 using DepthNode.NodeLogic;
@@ -30,13 +32,15 @@ public class SparseDepthTests
     }
 
     [Theory]
-    [InlineData("mono8", 2u, 2u, "not 32FC1 or 16UC1")]
-    [InlineData("16UC1", 2u, 3u, "does not fit")]   // step 3: odd for 16-bit, and short of 2 x 2 bytes
-    [InlineData("32FC1", 2u, 4u, "does not fit")]   // step 4 < 2 x 4 bytes
+    [InlineData("mono8", 2u, 2u, "sparse depth encoding: 'mono8' is not 32FC1 or 16UC1")]
+    [InlineData("16UC1", 2u, 3u, "sparse depth step: 3 is smaller than width 2 × 2")]
+    [InlineData("16UC1", 2u, 5u, "sparse depth step: 5 is not a whole number of 2-byte pixels")]
+    [InlineData("32FC1", 2u, 4u, "sparse depth step: 4 is smaller than width 2 × 4")]
+    [InlineData("32FC1", 9u, 36u, "sparse depth data: holds 64 elements, 9x2 with step 36 needs 72 (truncated?)")]
     public void Decode_UnusableImage_IsRefusedSayingWhy(string encoding, uint width, uint step, string message)
     {
         var metres = Array.Empty<float>();
-        var e = Assert.Throws<InvalidDataException>(() => SparseDepth.Decode(ImageMessageView.Parse(Message(encoding, width, 2, step, new byte[64])), ref metres));
-        Assert.Contains(message, e.Message);
+        var e = Assert.Throws<ImageFormatException>(() => SparseDepth.Decode(ImageMessageView.Parse(Message(encoding, width, 2, step, new byte[64])), ref metres));
+        Assert.Equal(message, e.Message);
     }
 }

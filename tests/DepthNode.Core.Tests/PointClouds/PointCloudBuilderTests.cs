@@ -1,3 +1,5 @@
+using DepthNode;
+using DepthNode.Imaging;
 using System.Runtime.InteropServices;
 using DepthNode.Camera;
 using DepthNode.Messages;
@@ -130,7 +132,7 @@ public class PointCloudBuilderTests
     [InlineData("bgr8", ColorConversionCodes.RGB2BGR)]
     [InlineData("rgba8", ColorConversionCodes.RGB2RGBA)]
     [InlineData("bgra8", ColorConversionCodes.RGB2BGRA)]
-    public void Build_OtherColourEncodings_GiveTheSameCloudAsRgb8(string encoding, ColorConversionCodes conversion)
+    public void Build_OtherColorEncodings_GiveTheSameCloudAsRgb8(string encoding, ColorConversionCodes conversion)
     {
         var (rgb, depth) = AnalyticStreet.Render(0);
         using var source = Mat.FromPixelData(H, W, MatType.CV_8UC3, rgb);
@@ -142,7 +144,7 @@ public class PointCloudBuilderTests
         var expected = new byte[builder.Layout.ByteCount];
         var actual = new byte[builder.Layout.ByteCount];
         builder.Build(depth, W, H, W, rgb, W * 3, expected);
-        var layout = ColourLayout.FromEncoding(encoding);
+        var layout = ColorLayout.FromEncoding(encoding);
         builder.Build(depth, W, H, W, bytes, W * layout.BytesPerPixel, layout, actual);
         Assert.Equal(expected, actual);
     }
@@ -155,9 +157,9 @@ public class PointCloudBuilderTests
         var builder = new PointCloudBuilder(new PointCloudOptions { Rgb = true });
         builder.SetCamera(new CameraModel(40, 2, 50, 50, 20, 1));
         var data = new byte[builder.Layout.ByteCount];
-        builder.Build(depth, 40, 2, 40, grey, 40, ColourLayout.Mono8, data);
+        builder.Build(depth, 40, 2, 40, grey, 40, ColorLayout.Mono8, data);
         for (var k = 0; k < 80; k++) Assert.Equal([grey[k], grey[k], grey[k], 0], data[(k * 32 + 16)..(k * 32 + 20)]);
-        var e = Assert.Throws<NotSupportedException>(() => ColourLayout.FromEncoding("yuv422"));
+        var e = Assert.Throws<NotSupportedException>(() => ColorLayout.FromEncoding("yuv422"));
         Assert.Contains("'yuv422'", e.Message);
     }
 
@@ -200,7 +202,7 @@ public class PointCloudBuilderTests
     }
 
     [Fact]
-    public void Build_RgbWithStride_TakesColourOfTheSampledPixel()
+    public void Build_RgbWithStride_TakesColorOfTheSampledPixel()
     {
         var (rgb, depth) = AnalyticStreet.Render(0);
         var builder = StreetBuilder(new PointCloudOptions { Rgb = true, Stride = 3 });
@@ -283,12 +285,12 @@ public class PointCloudBuilderTests
         var depth = new float[W * H];
         var e1 = Assert.Throws<ArgumentException>(() => builder.Build(depth, W, H, W, new byte[100]));
         Assert.Contains("destination holds 100 bytes", e1.Message);
-        var e2 = Assert.Throws<ArgumentException>(() => builder.Build(depth.AsSpan(0, W * H - 1), W, H, W, new byte[builder.Layout.ByteCount]));
-        Assert.Contains("depth holds", e2.Message);
-        var e3 = Assert.Throws<ArgumentException>(() => builder.Build(depth, W, H, W - 1, new byte[builder.Layout.ByteCount]));
-        Assert.Contains("row stride 1241", e3.Message);
+        var e2 = Assert.Throws<ImageFormatException>(() => builder.Build(depth.AsSpan(0, W * H - 1), W, H, W, new byte[builder.Layout.ByteCount]));
+        Assert.StartsWith("depth data: holds 465749 elements", e2.Message);
+        var e3 = Assert.Throws<ImageFormatException>(() => builder.Build(depth, W, H, W - 1, new byte[builder.Layout.ByteCount]));
+        Assert.Equal("depth row_stride: 1241 is smaller than width 1242 × 1", e3.Message);
         Assert.Throws<InvalidOperationException>(() => new PointCloudBuilder().Build(depth, W, H, W, new byte[10]));
-        var e4 = Assert.Throws<ArgumentException>(() => builder.Build(depth, 640, 480, 640, new byte[builder.Layout.ByteCount]));
+        var e4 = Assert.Throws<ImageFormatException>(() => builder.Build(depth, 640, 480, 640, new byte[builder.Layout.ByteCount]));
         Assert.Contains("depth image is 640x480 but the camera model is 1242x375", e4.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new PointCloudBuilder(new PointCloudOptions { Stride = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new PointCloudBuilder(new PointCloudOptions { MinDepth = 10, MaxDepth = 5 }));
@@ -302,9 +304,9 @@ public class PointCloudBuilderTests
         var (rgb, depth) = AnalyticStreet.Render(0);
         var builder = StreetBuilder(new PointCloudOptions { Rgb = true });
         var data = new byte[builder.Layout.ByteCount];
-        Assert.Throws<ArgumentException>(() => builder.Build(depth, 640, 480, 640, rgb, 640 * 3, data));
-        Assert.Throws<ArgumentException>(() => builder.Build(depth, W, H, W, rgb.AsSpan(0, 100), W * 3, data));
-        Assert.Throws<ArgumentException>(() => builder.Build(depth, W, H, W, rgb, W * 3, ColourLayout.Rgb8 with { Red = 5 }, data));
+        Assert.Throws<ImageFormatException>(() => builder.Build(depth, 640, 480, 640, rgb, 640 * 3, data));
+        Assert.Throws<ImageFormatException>(() => builder.Build(depth, W, H, W, rgb.AsSpan(0, 100), W * 3, data));
+        Assert.Throws<ArgumentException>(() => builder.Build(depth, W, H, W, rgb, W * 3, ColorLayout.Rgb8 with { Red = 5 }, data));
         var result = builder.Build(depth, W, H, W, rgb, W * 3, data);
         // Every pixel the analytic street gives a point (all but the sky) is a valid point again.
         var expected = Enumerable.Range(0, W * H).Count(i => AnalyticStreet.PointAt(0, i % W, i / W) is not null);

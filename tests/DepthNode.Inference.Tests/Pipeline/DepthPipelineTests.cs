@@ -44,8 +44,8 @@ public class DepthPipelineTests
         Assert.Equal((v - StreetScene.PrincipalY) / StreetScene.Focal * z, point[1], 1e-3);
         Assert.Equal(metres.ToArray().All(float.IsFinite), cloud.IsDense);
 
-        var colour = RosMessage.Deserialize<Image>(o.Colorized.WrittenMemory.ToArray());
-        Assert.Equal(("rgb8", 1242u * 3), (colour.Encoding, colour.Step));
+        var colorized = RosMessage.Deserialize<Image>(o.Colorized.WrittenMemory.ToArray());
+        Assert.Equal(("rgb8", 1242u * 3), (colorized.Encoding, colorized.Step));
 
         var meta = RosMessage.Deserialize<DepthMetadata>(o.Metadata.WrittenMemory.ToArray());
         Assert.Equal(("fastdepth_7", "ground_plane"), (meta.Model, meta.MetricSource));
@@ -78,7 +78,7 @@ public class DepthPipelineTests
     }
 
     [Fact]
-    public void CloudRgb_CarriesTheInputColourOfEachPixel()
+    public void CloudRgb_CarriesTheInputColorOfEachPixel()
     {
         using var model = PipelineFixture.OpenFastDepth();
         using var pipeline = PipelineFixture.Pipeline(model, new DepthNodeOptions { MetricSource = MetricSource.GroundPlane, CloudRgb = true });

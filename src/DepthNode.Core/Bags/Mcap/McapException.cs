@@ -18,7 +18,7 @@ public enum McapErrorKind
 /// An MCAP read failure. The message names the file (when known), record, field and absolute byte offset, e.g.
 /// <c>talker.mcap: truncated Chunk.records at offset 1234: needs 500 bytes, 80 available</c>.
 /// </summary>
-public sealed class McapException : IOException
+public sealed class McapException : IOException, IDataFormatError
 {
     public McapException(McapErrorKind kind, long offset, string? record, string? field, string detail, string? file = null, Exception? inner = null)
         : base(Format(kind, offset, record, field, detail, file), inner)
@@ -38,6 +38,14 @@ public sealed class McapException : IOException
     public string? Field { get; }
     public string? File { get; }
     public string Detail { get; }
+
+    DataErrorKind IDataFormatError.ErrorKind => Kind switch
+    {
+        McapErrorKind.Truncated => DataErrorKind.Truncated,
+        McapErrorKind.CrcMismatch => DataErrorKind.CrcMismatch,
+        McapErrorKind.TooLarge => DataErrorKind.TooLarge,
+        _ => DataErrorKind.Invalid,
+    };
 
     /// <summary>The same error, attributed to a file.</summary>
     public McapException WithFile(string file) => File is null ? new(Kind, Offset, Record, Field, Detail, file, this) : this;
