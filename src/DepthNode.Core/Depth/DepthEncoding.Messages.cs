@@ -19,7 +19,9 @@ public static partial class DepthEncoding
     {
         var expected = typeof(T) == typeof(float) ? Metres32F : typeof(T) == typeof(ushort) ? Millimetres16U
             : throw new ArgumentException($"depth pixels are float or ushort, not {typeof(T).Name}");
-        return Checked<T>(System.Text.Encoding.UTF8.GetString(image.EncodingUtf8), image.IsBigEndian != 0, image.Width, image.Height,
+        // The matching name is passed as the constant: decoding the message's bytes to a string would allocate per frame.
+        var encoding = System.Text.Ascii.Equals(image.EncodingUtf8, expected) ? expected : System.Text.Encoding.UTF8.GetString(image.EncodingUtf8);
+        return Checked<T>(encoding, image.IsBigEndian != 0, image.Width, image.Height,
             image.Step, image.Data, expected, name);
     }
 
