@@ -91,6 +91,12 @@ public sealed partial class OnnxGraphBuilder
         return new OnnxValue(name);
     }
 
+    /// <summary><see cref="Weight"/> named after the current scope: inside <c>Scope("encoder.3.depthwise")</c>,
+    /// <c>Parameter("conv.weight", t)</c> is the initializer <c>encoder.3.depthwise.conv.weight</c>, the module's
+    /// state-dict key when scopes follow the module tree.</summary>
+    public OnnxValue Parameter(string localName, torch.Tensor tensor) =>
+        Weight(_scopes.Count == 0 ? localName : _scopes.Peek() + "." + localName, tensor);
+
     /// <summary>A float constant in the graph's float type; shape [] for one value, else <paramref name="dims"/> or 1-D.
     /// Equal constants are stored once.</summary>
     public OnnxValue Constant(float value) => Floats([value], []);
@@ -105,7 +111,7 @@ public sealed partial class OnnxGraphBuilder
     {
         var key = $"f{dataType}[{string.Join(",", dims)}]" + string.Join(",", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
         if (_constants.TryGetValue(key, out var existing)) return existing;
-        var name = Unique("const");
+        var name = Unique("const", scoped: false);
         _graph.Initializer.Add(OnnxTensors.FromFloats(name, values, dims, dataType));
         return _constants[key] = new OnnxValue(name);
     }
@@ -119,7 +125,7 @@ public sealed partial class OnnxGraphBuilder
     {
         var key = $"i[{string.Join(",", dims)}]" + string.Join(",", values);
         if (_constants.TryGetValue(key, out var existing)) return existing;
-        var name = Unique("const");
+        var name = Unique("const", scoped: false);
         _graph.Initializer.Add(OnnxTensors.FromInt64s(name, values, dims));
         return _constants[key] = new OnnxValue(name);
     }
@@ -182,9 +188,10 @@ public sealed partial class OnnxGraphBuilder
         return size;
     }
 
-    private string Unique(string stem)
+    // Constants are shared between scopes (stored once), so they are named outside any.
+    private string Unique(string stem, bool scoped = true)
     {
-        var prefix = _scopes.Count == 0 ? "" : _scopes.Peek() + "/";
+        var prefix = _scopes.Count == 0 || !scoped ? "" : _scopes.Peek() + "/";
         string name;
         do name = $"{prefix}{stem}_{_counter++}"; while (!_names.Add(name));
         return name;
