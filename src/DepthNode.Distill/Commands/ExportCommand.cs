@@ -72,7 +72,7 @@ public sealed class ExportCommand : ICommand, IHasValueOptions
     }
 
     /// <summary>--images, else the shared NYU frames beside the repository (the project's real test images).</summary>
-    private static IReadOnlyList<string> CheckImages(string? folder)
+    internal static IReadOnlyList<string> CheckImages(string? folder)
     {
         folder ??= DefaultImageFolder()
             ?? throw new CliException("--check needs real images: --images <folder of .jpg/.png> (../shared/data/nyu was not found)", 2);
