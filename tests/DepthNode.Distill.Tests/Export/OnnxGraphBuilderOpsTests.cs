@@ -176,6 +176,24 @@ public class OnnxGraphBuilderOpsTests
     }
 
     [Fact]
+    public void ErfSqrtGatherSqueeze_MatchTorchIndexSelectAndSqueeze()
+    {
+        using var x = Image();
+        var model = Graph((g, v) =>
+        {
+            var picked = g.Gather(v, g.Int64s(2, 0), axis: 1);                 // channels B, R
+            var first = g.Squeeze(g.Slice(picked, [0], [1], [1]), 1);           // [1, h, w]
+            return g.Add(g.Erf(g.Sub(picked, g.Constant(0.5f))), g.Unsqueeze(g.Sqrt(first), 1));
+        });
+
+        using var picked = x.index_select(1, torch.tensor(new long[] { 2, 0 }));
+        using var expected = torch.special.erf(picked - 0.5f) + picked[.., 0..1].squeeze(1).sqrt().unsqueeze(1);
+        using var actual = Run(model, ("x", x));
+
+        Assert.True(MaxAbsDiff(actual, expected) < 2e-6f, $"max |diff| {MaxAbsDiff(actual, expected)}");
+    }
+
+    [Fact]
     public void ResizeCubic_NonIntegerScales_MatchesTorchBicubicScaleFactor()
     {
         // The DINOv2 position-embedding interpolation: scale (n + 0.1) / 37, align_corners False, no antialias.
