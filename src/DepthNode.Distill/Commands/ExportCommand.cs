@@ -60,6 +60,8 @@ public sealed class ExportCommand : ICommand, IHasValueOptions
             foreach (var size in arch.CheckSizes)
             {
                 var r = ExportCheck.Run(network, result.Card, checkImages, size);
+                if (r.ReferenceMax == 0)
+                    stdout.WriteLine($"WARNING: the TorchSharp output is zero everywhere at {size} (seeded random weights under the final ReLU?): this check compares nothing");
                 var ok = fp16 || r.RelativeL2 <= Float32Tolerance;
                 failed |= !ok;
                 stdout.WriteLine(FormattableString.Invariant(
