@@ -50,7 +50,7 @@ public sealed class DoctorCommand : ICommand
             return rows is [6f, 15f]
                 ? "[[1,2,3],[4,5,6]] @ [1,1,1]^T = [6, 15]"
                 : throw new InvalidOperationException($"[[1,2,3],[4,5,6]] @ [1,1,1]^T = [{string.Join(", ", rows)}], expected [6, 15]");
-        }, "libtorch loaded but computes wrong values; reinstall the TorchSharp-cpu package (dotnet nuget locals all --clear, rebuild)");
+        }, "libtorch loaded but computes wrong values; reinstall the TorchSharp and libtorch-cpu-linux-x64 packages (dotnet nuget locals all --clear, rebuild)");
         yield return InstallationCheck.Run("cuda",
             () => torch.cuda.is_available() ? $"available, {torch.cuda.device_count()} device(s)" : "not available (CPU training only)",
             "install a CUDA build of TorchSharp on a GPU machine", required: false);
