@@ -23,10 +23,10 @@ public sealed class BenchCommand : ICommand, IHasValueOptions
     {
         var archName = args.Required("arch");
         var weights = args.Option("weights");
-        var runs = args.IntOption("runs", 20);
-        var threads = args.IntOption("threads", Environment.ProcessorCount);
+        var runs = args.IntOption("runs", 20, min: 1);
+        var threads = args.IntOption("threads", Environment.ProcessorCount, min: 1);
         var images = ExportCommand.CheckImages(args.Option("images"));
-        var seed = args.IntOption("seed", 0);
+        var seed = args.IntOption("seed", 0, min: 0);
         args.EnsureAllUsed(0);
         if (runs < 1 || threads < 1) throw new CliException("--runs and --threads must be at least 1", 2);
         DepthArchitecture arch;

@@ -26,7 +26,7 @@ public sealed class ExportCommand : ICommand, IHasValueOptions
         var fp16 = args.Flag("fp16");
         var check = args.Flag("check");
         var images = args.Option("images");
-        var seed = args.IntOption("seed", 0);
+        var seed = args.IntOption("seed", 0, min: 0);
         args.EnsureAllUsed(0);
 
         DepthArchitecture arch;
