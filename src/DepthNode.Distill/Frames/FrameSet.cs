@@ -44,10 +44,11 @@ public sealed class FrameSet : IDisposable
         using var reader = BagReader.Open(b.Path);
         var topic = reader.Info.Topics.FirstOrDefault(t => t.Topic.Name == b.Topic)?.Topic
             ?? throw new InvalidDataException($"bag {b.Path} has no topic {b.Topic} (topics: {string.Join(", ", reader.Info.Topics.Select(t => t.Topic.Name))})");
-        var compressed = topic.Type switch
+        // Older bags (e.g. rosbag2.js) name types without the /msg/ part.
+        var compressed = topic.Type.Replace("/msg/", "/", StringComparison.Ordinal) switch
         {
-            "sensor_msgs/msg/Image" => false,
-            "sensor_msgs/msg/CompressedImage" => true,
+            "sensor_msgs/Image" => false,
+            "sensor_msgs/CompressedImage" => true,
             _ => throw new InvalidDataException($"bag {b.Path} topic {b.Topic} is {topic.Type}, not sensor_msgs/msg/Image or CompressedImage"),
         };
         var t0 = reader.Info.StartTimeNs;

@@ -242,7 +242,12 @@ public sealed class DistillationRun : IDisposable
     public static Func<Tensor, (Tensor Depth, Tensor? Features)> StudentDisparity(nn.Module<Tensor, Tensor> student, DepthOutputKind kind) =>
         kind == DepthOutputKind.RelativeDisparity
             ? x => (student.forward(x), null)
-            : x => (student.forward(x).clamp_min(MinStudentDepth).reciprocal(), null);
+            : x =>
+            {
+                // An explicit scalar: an implicit double → Scalar temporary can be finalised during the native call.
+                using var min = MinStudentDepth.ToScalar();
+                return (student.forward(x).clamp_min(min).reciprocal(), null);
+            };
 
     private static Tensor Map(LabelMap map) => torch.tensor(map.Values, [1, 1, map.Height, map.Width]);
 
