@@ -37,11 +37,13 @@ public sealed class Teacher : IDisposable
             return new Teacher(spec, network, card.Sha256 ?? ModelStore.Sha256Hex(card.ModelPath));
         }
         var arch = DepthArchitectures.Find(spec.Arch!);
-        if (spec.Weights is null || !File.Exists(spec.Weights)) throw new FileNotFoundException($"teacher {spec.Name}: weights {spec.Weights} not found");
-        var module = arch.Load(spec.Weights);
+        if (spec.Weights is null || !(File.Exists(spec.Weights) || Directory.Exists(spec.Weights)))
+            throw new FileNotFoundException($"teacher {spec.Name}: weights {spec.Weights} not found");
+        var module = Training.Checkpoints.NetworkWeights.Load(arch, spec.Weights);
         var torchNet = new TorchDepthNetwork(module, arch.Card(spec.Name, Path.GetFileName(spec.Weights)), ownsModule: true);
         log($"teacher {spec.Name}: {arch.Name} from {spec.Weights} in TorchSharp on the CPU (weight {spec.Weight.ToString(CultureInfo.InvariantCulture)})");
-        return new Teacher(spec, torchNet, ModelStore.Sha256Hex(spec.Weights));
+        var weightsFile = Directory.Exists(spec.Weights) ? Path.Combine(spec.Weights, "student.safetensors") : spec.Weights;
+        return new Teacher(spec, torchNet, ModelStore.Sha256Hex(weightsFile));
     }
 
     /// <summary>The pre-processing field of the label-cache identity: everything that changes the teacher's input.</summary>

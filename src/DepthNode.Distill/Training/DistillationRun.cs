@@ -129,7 +129,7 @@ public sealed class DistillationRun : IDisposable
         }
 
         var arch = DepthArchitectures.Find(config.Student.Arch);
-        using var student = config.Student.Init is { } init ? arch.Load(init) : arch.CreateRandom(config.Seed);
+        using var student = config.Student.Init is { } init ? NetworkWeights.Load(arch, init) : arch.CreateRandom(config.Seed);
         if (config.Student.Init is null) _log.WriteLine($"WARNING: student.init is not set: the {arch.Name} student starts from SEEDED RANDOM weights");
         var studentCard = arch.Card("student", "student.onnx");
         using var optimizer = config.Optimizer.CreateOptimizer(student, config.Student.EncoderPrefix);
