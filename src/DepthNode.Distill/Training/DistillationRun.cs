@@ -153,6 +153,23 @@ public sealed class DistillationRun : IDisposable
         else if (resume) _log.WriteLine($"--resume: no checkpoint in {TrainingCheckpoint.Folder(config.Output)}; starting at step 0");
 
         using var metrics = MetricsLog.Open(Path.Combine(config.Output, "metrics.csv"), start);
+        var forward = StudentDisparity(student, studentCard.Output.Kind);
+        var validationCsv = Path.Combine(config.Output, "validation.csv");
+        HeldOutValidation? validation = null;
+        if (config.Validation is { } v)
+        {
+            // The primary teacher (largest weight) labels the held-out frames once.
+            var primary = _teachers.MaxBy(t => t.Spec.Weight)!;
+            using (var heldOut = FrameSet.Open(v.Bags, v.Folders)) validation = new HeldOutValidation(heldOut, primary, studentCard.Input);
+            HeldOutValidation.TruncateAfter(validationCsv, start);
+            if (start == 0) Validate(0);
+        }
+        void Validate(long at)
+        {
+            var score = validation!.Score(student, forward);
+            HeldOutValidation.Append(validationCsv, at, validation.Count, validation.TeacherName, score);
+            _log.WriteLine(FormattableString.Invariant($"validation at step {at}: SSI L1 {score:F4} against {validation.TeacherName} on {validation.Count} held-out frames"));
+        }
         var clock = Stopwatch.StartNew();
         var lastSaved = start;
         string? checkpoint = null;
@@ -210,6 +227,7 @@ public sealed class DistillationRun : IDisposable
                     $"step {done}/{run.Steps} ({100.0 * done / run.Steps:F0}%) loss {m.Total:F4} (sc {m.SharedContext:F4} lg {m.LocalGlobal:F4} grad {m.Gradient:F4} anchor {m.Anchor:F4}) teacher {teacher.Name} | {rate:F2} img/s | ETA {eta:hh\\:mm\\:ss}"));
                 rateWindow = (0, 0);
             }
+            if (validation is not null && (done % config.Validation!.Every == 0 || done == run.Steps)) Validate(done);
             if (done % run.CheckpointEvery == 0 || done == run.Steps || stop)
             {
                 checkpoint = TrainingCheckpoint.Save(config.Output, student, optimizer, State(done), run.KeepCheckpoints);

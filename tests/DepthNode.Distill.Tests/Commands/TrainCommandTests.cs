@@ -53,6 +53,11 @@ public sealed class TrainCommandTests : IDisposable
               batch: 1
               checkpoint_every: 2
               log_every: 1
+            validation:
+              every: 2
+              folders:
+                - path: {SharedData.Path("data", "7scenes_redkitchen")}
+                  pattern: "frame-000000.color.jpg"
             {extra}
             """);
         return path;
@@ -91,6 +96,16 @@ public sealed class TrainCommandTests : IDisposable
             foreach (var f in new[] { "student.safetensors", "optimizer.bin", "state.json" })
                 Assert.True(new FileInfo(Path.Combine(path, f)).Length > 0, f);
 
+        // Validation on a held-out frame: before training the student is the teacher's own network (TorchSharp
+        // vs ONNX Runtime), so the SSI L1 is ~0; after the steps it has moved away.
+        var validation = File.ReadAllLines(Path.Combine(outA, "validation.csv"));
+        Assert.Equal("step,frames,teacher,ssi_l1", validation[0]);
+        var scores = validation.Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(["0", "2", "3"], scores.Select(r => r[0]));
+        Assert.All(scores, r => Assert.Equal(("1", "fastdepth"), (r[1], r[2])));
+        Assert.True(double.Parse(scores[0][3], CultureInfo.InvariantCulture) < 1e-3, scores[0][3]);
+        Assert.True(double.Parse(scores[2][3], CultureInfo.InvariantCulture) > 1e-2, scores[2][3]);
+
         // Interrupted after step 1, then resumed: the rows (losses to the last bit) equal the uninterrupted run's.
         // Step 3's loss depends on the AdamW moments restored from step 1's checkpoint (step 2's only on the weights).
         var stopped = Distill("train", "--config", b, "--stop-at", "1");
@@ -106,6 +121,7 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Contains("resumed from", resumed.Stdout);
         var rowsB = Rows(outB);
         Assert.Equal(rowsA.Select(r => r[3..16]), rowsB.Select(r => r[3..16]));
+        Assert.Equal(validation, File.ReadAllLines(Path.Combine(outB, "validation.csv")));
 
         // The export: the final checkpoint loaded into a fresh TorchSharp FastDepth equals ONNX Runtime on the .onnx,
         // and training moved the network away from its initial weights.

@@ -11,6 +11,9 @@ namespace DepthNode.Distill.Training.Config;
 /// <summary>The student: an architecture, the weights it starts from and which parameters form its encoder.</summary>
 public sealed record StudentSpec(string Arch, string? Init, string EncoderPrefix);
 
+/// <summary>Held-out frames scored against the primary teacher every <see cref="Every"/> steps.</summary>
+public sealed record ValidationSpec(int Every, IReadOnlyList<BagFrames> Bags, IReadOnlyList<FolderFrames> Folders);
+
 /// <summary>Run length, batch, checkpointing and logging.</summary>
 public sealed record RunSpec(long Steps, int Batch, int CheckpointEvery, int KeepCheckpoints, int LogEvery);
 
@@ -32,7 +35,8 @@ public sealed record TrainConfig(
     PatchComparison Comparison,
     DistillationLossOptions Loss,
     OptimizerSettings Optimizer,
-    RunSpec Run)
+    RunSpec Run,
+    ValidationSpec? Validation = null)
 {
     private static readonly (string, DepthNormalization)[] Normalizations =
         [("hybrid", DepthNormalization.Hybrid), ("global", DepthNormalization.Global), ("local", DepthNormalization.Local), ("none", DepthNormalization.None)];
@@ -49,13 +53,9 @@ public sealed record TrainConfig(
         return Parse(new ConfigSection(path, "", root), Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text))));
     }
 
-    private static TrainConfig Parse(ConfigSection root, string sha)
+    private static (List<BagFrames>, List<FolderFrames>) Frames(ConfigSection data)
     {
-        var file = root.File;
-        var seed = root.Int("seed", 0, 0);
-        var output = root.RequiredString("output", "the run's folder: checkpoints, metrics.csv, student.onnx");
-
-        var data = root.Section("data") ?? throw new ConfigException(file, "data", "is missing (bags and/or folders)");
+        var file = data.File;
         var bags = data.List("bags").Select(b =>
         {
             var start = b.Double("start", 0, 0);
@@ -72,6 +72,17 @@ public sealed record TrainConfig(
             f.EnsureAllUsed();
             return folder;
         }).ToList();
+        return (bags, folders);
+    }
+
+    private static TrainConfig Parse(ConfigSection root, string sha)
+    {
+        var file = root.File;
+        var seed = root.Int("seed", 0, 0);
+        var output = root.RequiredString("output", "the run's folder: checkpoints, metrics.csv, student.onnx");
+
+        var data = root.Section("data") ?? throw new ConfigException(file, "data", "is missing (bags and/or folders)");
+        var (bags, folders) = Frames(data);
         if (bags.Count + folders.Count == 0) throw new ConfigException(file, "data", "needs at least one entry under bags or folders");
         var views = data.Int("views_per_frame", 1, 1, 64, "crops drawn per frame; epoch e uses view e mod N");
         data.EnsureAllUsed();
@@ -175,7 +186,17 @@ public sealed record TrainConfig(
             r.Int("keep_checkpoints", 2, 1), r.Int("log_every", 10, 1));
         if (!r.Has("steps")) throw new ConfigException(file, "training.steps", "is missing (the number of optimizer steps)");
         r.EnsureAllUsed();
+
+        ValidationSpec? validation = null;
+        if (root.Section("validation") is { } v)
+        {
+            var every = v.Int("every", 100, 1);
+            var (vb, vf) = Frames(v);
+            if (vb.Count + vf.Count == 0) throw new ConfigException(file, "validation", "needs held-out frames under bags or folders");
+            v.EnsureAllUsed();
+            validation = new ValidationSpec(every, vb, vf);
+        }
         root.EnsureAllUsed();
-        return new TrainConfig(file, sha, seed, output, bags, folders, views, teachers, student, geometry, comparison, loss, optimizer, run);
+        return new TrainConfig(file, sha, seed, output, bags, folders, views, teachers, student, geometry, comparison, loss, optimizer, run, validation);
     }
 }
