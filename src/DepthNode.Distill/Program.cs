@@ -10,6 +10,8 @@ public static class Program
         new DoctorCommand(),
         new ExportCommand(),
         new BenchCommand(),
+        new LabelCommand(),
+        new TrainCommand(),
     ];
 
     public static int Main(string[] args) => RunWith(args, Console.Out, Console.Error);

@@ -13,7 +13,14 @@ public sealed record TeacherView(CrossContextSample Sample, Tensor SharedContext
 /// <summary>What one step did, as numbers (for the progress line, the metrics CSV and the report).</summary>
 public sealed record StepMetrics(
     long Step, double Total, double SharedContext, double LocalGlobal, double Feature, double Gradient, double Anchor,
-    OutputStatistics Student, OutputStatistics Teacher, double GradientNorm, double EncoderLearningRate, double DecoderLearningRate);
+    OutputStatistics Student, OutputStatistics Teacher, double GradientNorm, double EncoderLearningRate, double DecoderLearningRate)
+{
+    /// <summary>Seconds in the student's forward pass and the losses.</summary>
+    public double ForwardSeconds { get; init; }
+
+    /// <summary>Seconds in backward, clipping and the optimizer step.</summary>
+    public double BackwardSeconds { get; init; }
+}
 
 /// <summary>
 /// A training step over a student and the teachers' outputs: student forward on the batch, shared-context loss
@@ -58,6 +65,13 @@ public sealed class DistillationStep
     /// <summary>Steps done so far (the next step's index).</summary>
     public long StepsDone { get; private set; }
 
+    /// <summary>Continues a run from a checkpoint taken after <paramref name="stepsDone"/> steps (the schedule's position).</summary>
+    public void ResumeAt(long stepsDone)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(stepsDone);
+        StepsDone = stepsDone;
+    }
+
     /// <summary>
     /// One step on a batch: <paramref name="studentInput"/> [B, 3, S, S] is the views' crops at the student's input
     /// size, <paramref name="views"/> the teachers' outputs for the same B views, in order.
@@ -67,6 +81,7 @@ public sealed class DistillationStep
         if (studentInput.shape[0] != views.Count)
             throw new ArgumentException($"{studentInput.shape[0]} student inputs for {views.Count} teacher views");
         using var scope = NewDisposeScope();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         _student.train();
         _optimizer.zero_grad();
         var (depth, features) = _forward(studentInput);
@@ -82,6 +97,7 @@ public sealed class DistillationStep
 
         var terms = _loss.Compute(depth, teacher, teacher.isfinite(), pairs,
             reference is null ? null : features, reference, _featureChannelDim);
+        var forward = clock.Elapsed.TotalSeconds;
         terms.Total.backward();
         var norm = _settings.GradientClipNorm > 0
             ? nn.utils.clip_grad_norm_(_parameters, _settings.GradientClipNorm)
@@ -91,6 +107,10 @@ public sealed class DistillationStep
         var lrs = _optimizer.ParamGroups.Select(g => g.LearningRate).ToList();
         StepsDone++;
         return new StepMetrics(StepsDone, terms.Total.to(ScalarType.Float64).item<double>(), terms.SharedContext, terms.LocalGlobal,
-            terms.Feature, terms.Gradient, terms.Anchor, terms.Student, terms.Teacher, norm, lrs[0], lrs[^1]);
+            terms.Feature, terms.Gradient, terms.Anchor, terms.Student, terms.Teacher, norm, lrs[0], lrs[^1])
+        {
+            ForwardSeconds = forward,
+            BackwardSeconds = clock.Elapsed.TotalSeconds - forward,
+        };
     }
 }

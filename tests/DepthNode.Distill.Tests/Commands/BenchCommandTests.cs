@@ -25,6 +25,6 @@ public class BenchCommandTests
         var e = new StringWriter();
 
         Assert.Equal(2, Program.RunWith(["bench", "--arch", "fastdepth", "--runs", "0"], new StringWriter(), e));
-        Assert.Equal("depth-distill bench: --runs and --threads must be at least 1", e.ToString().Trim());
+        Assert.Equal("depth-distill bench: option --runs must be an integer >= 1, got 0", e.ToString().Trim());
     }
 }
