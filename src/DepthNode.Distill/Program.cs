@@ -8,6 +8,7 @@ public static class Program
     public static IReadOnlyList<ICommand> Commands { get; } =
     [
         new DoctorCommand(),
+        new ExportCommand(),
     ];
 
     public static int Main(string[] args) => RunWith(args, Console.Out, Console.Error);

@@ -125,6 +125,53 @@ public sealed record ModelCard(string Name, string File, string? Sha256, ModelIn
         return Path.GetFileName(c.File) == Path.GetFileName(modelOrCard) ? c : c with { File = Path.GetFullPath(modelOrCard) };
     }
 
+    /// <summary>
+    /// Writes the card as YAML that <see cref="Parse"/> reads back to an equal card (the exporter puts one beside each
+    /// <c>.onnx</c>). <paramref name="comment"/> lines go on top as <c>#</c> comments (provenance, seed, check results).
+    /// </summary>
+    public void Write(TextWriter text, IEnumerable<string>? comment = null)
+    {
+        static string Q(string s) => "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+        static string F(float f) => f.ToString("R", CultureInfo.InvariantCulture);
+        static string L(float[] v) => "[" + string.Join(", ", v.Select(F)) + "]";
+        foreach (var line in comment ?? []) text.WriteLine("# " + line.ReplaceLineEndings(" "));
+        text.WriteLine($"name: {Q(Name)}");
+        text.WriteLine($"file: {Q(File)}");
+        if (Sha256 is not null) text.WriteLine($"sha256: {Sha256}");
+        text.WriteLine("input:");
+        text.WriteLine($"  name: {Q(Input.Name)}");
+        text.WriteLine($"  layout: {(Input.Layout == TensorLayout.Nchw ? "NCHW" : "NHWC")}");
+        text.WriteLine($"  color_order: {(Input.ColorOrder == ColorOrder.Rgb ? "RGB" : "BGR")}");
+        text.WriteLine($"  scale: {F(Input.Scale)}");
+        text.WriteLine($"  mean: {L(Input.Mean)}");
+        text.WriteLine($"  std: {L(Input.Std)}");
+        text.WriteLine($"  resize: {(Input.Resize == ResizeFilter.Area ? "area" : "linear")}");
+        var size = Input.Size;
+        text.WriteLine("  size:");
+        text.WriteLine($"    policy: {(size.KeepAspect ? "keep_aspect" : "fixed")}");
+        text.WriteLine($"    width: {size.Width}");
+        text.WriteLine($"    height: {size.Height}");
+        if (size.KeepAspect)
+        {
+            text.WriteLine($"    multiple_of: {size.MultipleOf}");
+            text.WriteLine($"    bound: {size.Bound.ToString().ToLowerInvariant()}");
+            if (size.MinSide > 0) text.WriteLine($"    min_side: {size.MinSide}");
+            if (size.MaxSide > 0) text.WriteLine($"    max_side: {size.MaxSide}");
+        }
+        text.WriteLine("output:");
+        text.WriteLine($"  name: {Q(Output.Name)}");
+        text.WriteLine($"  kind: {Output.Kind switch { DepthOutputKind.MetricDepth => "metric_depth", DepthOutputKind.RelativeDisparity => "relative_disparity", _ => "relative_depth" }}");
+        if (Output.Kind == DepthOutputKind.MetricDepth && float.IsFinite(Output.MaxValidDepth))
+            text.WriteLine($"  valid_range_m: [{F(Output.MinValidDepth)}, {F(Output.MaxValidDepth)}]");
+    }
+
+    /// <summary><see cref="Write(TextWriter, IEnumerable{string}?)"/> to a file.</summary>
+    public void Write(string path, IEnumerable<string>? comment = null)
+    {
+        using var w = new StreamWriter(path);
+        Write(w, comment);
+    }
+
     public static ModelCard Parse(TextReader text, string sourceName)
     {
         var stream = new YamlStream();

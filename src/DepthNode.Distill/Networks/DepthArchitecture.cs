@@ -1,0 +1,106 @@
+using DepthNode.Distill.Export;
+using DepthNode.Inference;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DepthNode.Distill.Networks;
+
+/// <summary>
+/// One architecture `depth-distill export` (and training) can build: how to make it with seeded random weights or
+/// from a weights file, the model card its ONNX export carries, the input dimensions it declares, and the sizes
+/// <c>--check</c> compares at. Adding an architecture is one subclass and one line in <see cref="DepthArchitectures.All"/>.
+/// </summary>
+public abstract class DepthArchitecture
+{
+    /// <summary>The <c>--arch</c> name, e.g. <c>fastdepth</c>, <c>dad-small</c>.</summary>
+    public abstract string Name { get; }
+
+    public abstract string Description { get; }
+
+    /// <summary>Weight file extensions <see cref="Load"/> reads, for the error message (".onnx", ".safetensors").</summary>
+    public abstract IReadOnlyList<string> WeightFormats { get; }
+
+    /// <summary>A network with weights drawn from <c>torch.manual_seed(seed)</c>.</summary>
+    public abstract nn.Module<Tensor, Tensor> CreateRandom(long seed);
+
+    /// <summary>A network with the weights in <paramref name="path"/>; refuses a file that does not fit with one line.</summary>
+    public abstract nn.Module<Tensor, Tensor> Load(string path);
+
+    /// <summary>The card for its export: input <c>pixel_values</c>, output <c>predicted_depth</c>.</summary>
+    public abstract ModelCard Card(string name, string onnxFile);
+
+    /// <summary>The ONNX input dimensions ([1, 3, 224, 224] fixed, or [1, 3, "height", "width"]).</summary>
+    public abstract OnnxDim[] InputDims { get; }
+
+    /// <summary>The ONNX output dimensions ([1, 1, H, W]).</summary>
+    public abstract OnnxDim[] OutputDims { get; }
+
+    /// <summary>Input sizes <c>--check</c> runs TorchSharp and ONNX Runtime at.</summary>
+    public abstract IReadOnlyList<TensorSize> CheckSizes { get; }
+
+    /// <summary>The network's forward pass as ONNX (the module must implement <see cref="IOnnxExportable"/>).</summary>
+    public virtual OnnxValue Emit(nn.Module<Tensor, Tensor> network, OnnxGraphBuilder graph, OnnxValue pixelValues) =>
+        network is IOnnxExportable e ? e.EmitOnnx(graph, pixelValues)
+            : throw new NotSupportedException($"{Name}: {network.GetType().Name} cannot write itself as ONNX");
+}
+
+/// <summary>The architectures `depth-distill` knows, by <c>--arch</c> name.</summary>
+public static class DepthArchitectures
+{
+    public static IReadOnlyList<DepthArchitecture> All { get; } =
+    [
+        new FastDepthArchitecture(),
+        // The Distill-Any-Depth ViT networks (DINOv2 encoder + DPT head) register here when they land.
+        new PendingArchitecture("dad-small", "Distill-Any-Depth small (ViT-S/14 + DPT)"),
+        new PendingArchitecture("dad-base", "Distill-Any-Depth base (ViT-B/14 + DPT)"),
+        new PendingArchitecture("dad-large", "Distill-Any-Depth large (ViT-L/14 + DPT)"),
+    ];
+
+    public static DepthArchitecture Find(string name) =>
+        All.FirstOrDefault(a => a.Name == name)
+        ?? throw new ArgumentException($"unknown architecture '{name}' (known: {string.Join(", ", All.Select(a => a.Name))})");
+}
+
+/// <summary>An architecture whose network is not in this build yet: every use says so in one line.</summary>
+internal sealed class PendingArchitecture(string name, string description) : DepthArchitecture
+{
+    public override string Name => name;
+    public override string Description => description + " (not in this build yet)";
+    public override IReadOnlyList<string> WeightFormats => [];
+    private NotSupportedException Missing() => new($"--arch {name}: the {description} network is not in this build yet");
+    public override nn.Module<Tensor, Tensor> CreateRandom(long seed) => throw Missing();
+    public override nn.Module<Tensor, Tensor> Load(string path) => throw Missing();
+    public override ModelCard Card(string cardName, string onnxFile) => throw Missing();
+    public override OnnxDim[] InputDims => throw Missing();
+    public override OnnxDim[] OutputDims => throw Missing();
+    public override IReadOnlyList<TensorSize> CheckSizes => throw Missing();
+}
+
+/// <summary>FastDepth at the NYU-pruned widths, 224×224, metres; weights from an ONNX FastDepth (<c>fastdepth_7.onnx</c>).</summary>
+public sealed class FastDepthArchitecture : DepthArchitecture
+{
+    public override string Name => "fastdepth";
+    public override string Description => "FastDepth (MobileNet + NNConv5, NYU-pruned widths), 224x224, metres";
+    public override IReadOnlyList<string> WeightFormats => [".onnx"];
+
+    public override nn.Module<Tensor, Tensor> CreateRandom(long seed)
+    {
+        torch.manual_seed(seed);
+        var net = new FastDepthNet(FastDepthWidths.NyuPruned);
+        net.eval();
+        return net;
+    }
+
+    public override nn.Module<Tensor, Tensor> Load(string path) =>
+        Path.GetExtension(path).Equals(".onnx", StringComparison.OrdinalIgnoreCase)
+            ? FastDepthOnnxWeights.Load(path)
+            : throw new NotSupportedException($"--weights {path}: fastdepth reads weights from an ONNX FastDepth (.onnx)");
+
+    public override ModelCard Card(string name, string onnxFile) => new(name, onnxFile, null,
+        new ModelInputSpec("pixel_values", TensorLayout.Nchw, ColorOrder.Rgb, 1 / 255f, [0, 0, 0], [1, 1, 1], SizePolicy.Fixed(224, 224)),
+        new ModelOutputSpec("predicted_depth", DepthOutputKind.MetricDepth, 0.1f, 10f));
+
+    public override OnnxDim[] InputDims => [1, 3, 224, 224];
+    public override OnnxDim[] OutputDims => [1, 1, 224, 224];
+    public override IReadOnlyList<TensorSize> CheckSizes => [new(224, 224)];
+}
