@@ -1,3 +1,4 @@
+using DepthNode.Distill.Export;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -33,6 +34,18 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
         var attention = q.matmul(qkvHeads[1].transpose(-2, -1)).softmax(-1);
         var mixed = attention.matmul(qkvHeads[2]).transpose(1, 2).reshape(b, n, c);
         return proj.forward(mixed).MoveToOuterDisposeScope();
+    }
+
+    internal OnnxValue EmitOnnx(OnnxGraphBuilder g, OnnxValue x, int dim)
+    {
+        var qkvHeads = g.Transpose(g.Reshape(OnnxModules.Linear(g, "qkv", qkv, x), 0, 0, 3, heads, dim / heads), 2, 0, 3, 1, 4);
+        var q = g.Mul(g.Gather(qkvHeads, g.Int64Scalar(0)), g.Constant((float)scale));
+        var k = g.Gather(qkvHeads, g.Int64Scalar(1));
+        var v = g.Gather(qkvHeads, g.Int64Scalar(2));
+        // MatMul → Softmax → MatMul: the pattern TensorRT fuses into one attention kernel.
+        var attention = g.Softmax(g.MatMul(q, g.Transpose(k, 0, 1, 3, 2)), -1);
+        var mixed = g.Reshape(g.Transpose(g.MatMul(attention, v), 0, 2, 1, 3), 0, 0, dim);
+        return OnnxModules.Linear(g, "proj", proj, mixed);
     }
 
     protected override void Dispose(bool disposing)

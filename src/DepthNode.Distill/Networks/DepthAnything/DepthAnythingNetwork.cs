@@ -1,3 +1,4 @@
+using DepthNode.Distill.Export;
 using TorchSharp;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
@@ -11,7 +12,7 @@ namespace DepthNode.Distill.Networks.DepthAnything;
 /// Input: [B,3,H,W] RGB with ImageNet mean/std applied, H and W multiples of 14. Output: relative disparity
 /// [B,1,H,W] after the final ReLU.
 /// </summary>
-public sealed class DepthAnythingNetwork : nn.Module<Tensor, Tensor>
+public sealed class DepthAnythingNetwork : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly DinoVisionTransformer pretrained;
     [ComponentName(Name = "depth_head")] private readonly DptHead depthHead;
@@ -46,6 +47,18 @@ public sealed class DepthAnythingNetwork : nn.Module<Tensor, Tensor>
         var tokens = pretrained.forward(image);
         var depth = depthHead.Decode(tokens, ph, pw);
         return (depth.MoveToOuterDisposeScope(), tokens[^1].MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// The network as ONNX for any H, W that are multiples of 14: initializers under the state-dict keys, position
+    /// embeddings resampled in the graph, LayerNormalization and MatMul-Softmax-MatMul attention for TensorRT.
+    /// </summary>
+    public OnnxValue EmitOnnx(OnnxGraphBuilder graph, OnnxValue pixelValues)
+    {
+        OnnxValue[] taps;
+        OnnxValue grid;
+        using (graph.Scope("pretrained")) (taps, grid) = pretrained.EmitOnnx(graph, pixelValues);
+        using (graph.Scope("depth_head")) return depthHead.EmitOnnx(graph, taps, grid, graph.Shape(pixelValues, 2, 4));
     }
 
     protected override void Dispose(bool disposing)

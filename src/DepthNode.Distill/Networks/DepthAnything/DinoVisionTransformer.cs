@@ -1,3 +1,4 @@
+using DepthNode.Distill.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -85,6 +86,48 @@ public sealed class DinoVisionTransformer : nn.Module<Tensor, Tensor[]>
             throw new InvalidOperationException($"position embeddings resampled to {resampled.shape[2]}×{resampled.shape[3]}, expected {ph}×{pw}");
         var patchPositions = resampled.permute(0, 2, 3, 1).reshape(1, ph * pw, c);
         return cat([clsPosition, patchPositions], 1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>ONNX of <see cref="forward"/> for any H, W (multiples of 14): the tapped tokens and the patch grid.</summary>
+    internal (OnnxValue[] Taps, OnnxValue Grid) EmitOnnx(OnnxGraphBuilder g, OnnxValue image)
+    {
+        var c = Size.EmbedDim;
+        OnnxValue tokens, grid;
+        using (g.Scope("patch_embed")) (tokens, grid) = patchEmbed.EmitOnnx(g, image);
+        var cls = g.Node("Expand", [g.Parameter("cls_token", clsToken), g.Concat(0, g.Shape(tokens, 0, 1), g.Int64s(1, c))]);
+        var x = g.Add(g.Concat(1, cls, tokens), EmitPositionEmbedding(g, grid));
+
+        var (normWeight, normBias) = OnnxModules.LayerNormParameters(g, "norm", norm);
+        var tapped = new List<OnnxValue>();
+        for (var i = 0; i < blocks.Count; i++)
+        {
+            using (g.Scope($"blocks.{i}")) x = blocks[i].EmitOnnx(g, x, c);
+            if (taps.Contains(i))
+                tapped.Add(g.Slice(g.LayerNormalization(x, normWeight, normBias, (float)TransformerBlock.LayerNormEps), [1], [long.MaxValue], [1]));
+        }
+        return ([.. tapped], grid);
+    }
+
+    /// <summary>
+    /// <see cref="PositionEmbedding"/> in the graph: Resize (cubic, a = −0.75, half_pixel, scales input) with scales
+    /// ((ph + 0.1)/37, (pw + 0.1)/37) computed from the input's shape, which samples where torch's
+    /// interpolate(scale_factor=…) does; on a 37×37 grid the scales are exactly 1, which reproduces the stored table
+    /// (the official code skips the resampling there).
+    /// </summary>
+    private OnnxValue EmitPositionEmbedding(OnnxGraphBuilder g, OnnxValue grid)
+    {
+        const int side = DepthAnythingSize.PositionGrid;
+        var c = Size.EmbedDim;
+        var table = g.Parameter("pos_embed", posEmbed);
+        var clsPosition = g.Slice(table, [0], [1], [1]);
+        var stored = g.Transpose(g.Reshape(g.Slice(table, [1], [long.MaxValue], [1]), 1, side, side, c), 0, 3, 1, 2);
+
+        var requested = g.Div(g.Add(g.Cast(grid, OnnxTensors.Float), g.Float32s((float)InterpolateOffset)), g.Float32s(side));
+        var isStored = g.Node("ReduceMin", [g.Cast(g.Node("Equal", [grid, g.Int64s(side, side)]), OnnxTensors.Int64)], OnnxAttributes.Int("keepdims", 0));
+        var scales = g.Node("Where", [g.Cast(isStored, (int)Onnx.TensorProto.Types.DataType.Bool), g.Float32s(1f, 1f), requested]);
+        var resampled = g.ResizeCubic(stored, scales);
+        var patchPositions = g.Reshape(g.Transpose(resampled, 0, 2, 3, 1), 1, -1, c);
+        return g.Concat(1, clsPosition, patchPositions);
     }
 
     protected override void Dispose(bool disposing)

@@ -1,3 +1,4 @@
+using DepthNode.Distill.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -41,6 +42,25 @@ public sealed class DptHead : nn.Module
             levels[i] = resizeLayers[i].forward(projects[i].forward(grid));
         }
         return scratch.Fuse(levels, ph, pw).MoveToOuterDisposeScope();
+    }
+
+    /// <param name="grid">The patch grid [ph, pw], int64 [2]; <paramref name="imageHW"/> the input's [H, W].</param>
+    internal OnnxValue EmitOnnx(OnnxGraphBuilder g, OnnxValue[] tokens, OnnxValue grid, OnnxValue imageHW)
+    {
+        var levels = new OnnxValue[tokens.Length];
+        // [B, N, C] → [B, C, ph, pw]: Reshape's 0 keeps B and C from the transposed tokens.
+        var gridShape = g.Concat(0, g.Int64s(0, 0), grid);
+        for (var i = 0; i < tokens.Length; i++)
+        {
+            var projected = OnnxModules.Conv(g, $"projects.{i}", projects[i], g.Reshape(g.Transpose(tokens[i], 0, 2, 1), gridShape));
+            levels[i] = resizeLayers[i] switch
+            {
+                ConvTranspose2d up => OnnxModules.ConvTranspose(g, $"resize_layers.{i}", up, projected),
+                Conv2d down => OnnxModules.Conv(g, $"resize_layers.{i}", down, projected, stride: 2, padding: 1),
+                _ => projected,
+            };
+        }
+        using (g.Scope("scratch")) return scratch.EmitOnnx(g, levels, imageHW);
     }
 
     protected override void Dispose(bool disposing)

@@ -1,3 +1,4 @@
+using DepthNode.Distill.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -64,6 +65,26 @@ public sealed class DptScratch : nn.Module
         var full = nn.functional.interpolate(head, size: [ph * DepthAnythingSize.PatchSize, pw * DepthAnythingSize.PatchSize],
             mode: InterpolationMode.Bilinear, align_corners: true);
         return outputConv2.forward(full).MoveToOuterDisposeScope();
+    }
+
+    /// <param name="imageHW">The input image's height and width (14·ph, 14·pw), int64 [2].</param>
+    internal OnnxValue EmitOnnx(OnnxGraphBuilder g, OnnxValue[] levels, OnnxValue imageHW)
+    {
+        var l1 = OnnxModules.Conv(g, "layer1_rn", layer1Rn, levels[0], padding: 1);
+        var l2 = OnnxModules.Conv(g, "layer2_rn", layer2Rn, levels[1], padding: 1);
+        var l3 = OnnxModules.Conv(g, "layer3_rn", layer3Rn, levels[2], padding: 1);
+        var l4 = OnnxModules.Conv(g, "layer4_rn", layer4Rn, levels[3], padding: 1);
+        OnnxValue path4, path3, path2, path1;
+        using (g.Scope("refinenet4")) path4 = refinenet4.EmitOnnx(g, l4, null, g.Shape(l3, 2, 4));
+        using (g.Scope("refinenet3")) path3 = refinenet3.EmitOnnx(g, path4, l3, g.Shape(l2, 2, 4));
+        using (g.Scope("refinenet2")) path2 = refinenet2.EmitOnnx(g, path3, l2, g.Shape(l1, 2, 4));
+        using (g.Scope("refinenet1")) path1 = refinenet1.EmitOnnx(g, path2, l1, g.Mul(g.Shape(l1, 2, 4), g.Int64s(2, 2)));
+
+        var head = g.ResizeLinearAlignCorners(OnnxModules.Conv(g, "output_conv1", outputConv1, path1, padding: 1), imageHW);
+        var conv3 = (Conv2d)outputConv2.children().ElementAt(0);
+        var conv1 = (Conv2d)outputConv2.children().ElementAt(2);
+        var hidden = g.Relu(OnnxModules.Conv(g, "output_conv2.0", conv3, head, padding: 1));
+        return g.Relu(OnnxModules.Conv(g, "output_conv2.2", conv1, hidden));
     }
 
     private static long[] SpatialSize(Tensor t) => [t.shape[2], t.shape[3]];

@@ -1,3 +1,4 @@
+using DepthNode.Distill.Export;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
@@ -33,6 +34,16 @@ public sealed class FeatureFusionBlock : nn.Module<Tensor, Tensor?, long[], Tens
         var refined = resConfUnit2.forward(fused);
         var resized = nn.functional.interpolate(refined, size: size, mode: InterpolationMode.Bilinear, align_corners: true);
         return outConv.forward(resized).MoveToOuterDisposeScope();
+    }
+
+    /// <param name="sizeHW">Output height and width, int64 [2] computed in the graph.</param>
+    internal OnnxValue EmitOnnx(OnnxGraphBuilder g, OnnxValue path, OnnxValue? lateral, OnnxValue sizeHW)
+    {
+        if (lateral is { } l)
+            using (g.Scope("resConfUnit1")) path = g.Add(path, resConfUnit1.EmitOnnx(g, l));
+        OnnxValue refined;
+        using (g.Scope("resConfUnit2")) refined = resConfUnit2.EmitOnnx(g, path);
+        return OnnxModules.Conv(g, "out_conv", outConv, g.ResizeLinearAlignCorners(refined, sizeHW));
     }
 
     protected override void Dispose(bool disposing)

@@ -1,3 +1,4 @@
+using DepthNode.Distill.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -16,4 +17,10 @@ public sealed class LayerScale : nn.Module<Tensor, Tensor>
     }
 
     public override Tensor forward(Tensor x) => x * gamma;
+
+    internal OnnxValue EmitOnnx(OnnxGraphBuilder g, string name, OnnxValue x)
+    {
+        using var scope = g.Scope(name);
+        return g.Mul(x, g.Parameter("gamma", gamma));
+    }
 }

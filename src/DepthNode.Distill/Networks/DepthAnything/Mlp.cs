@@ -1,3 +1,4 @@
+using DepthNode.Distill.Export;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -23,6 +24,9 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
         using var activated = nn.functional.gelu(hidden, GELU.Approximate.none);
         return fc2.forward(activated);
     }
+
+    internal OnnxValue EmitOnnx(OnnxGraphBuilder g, OnnxValue x) =>
+        OnnxModules.Linear(g, "fc2", fc2, g.Gelu(OnnxModules.Linear(g, "fc1", fc1, x)));
 
     protected override void Dispose(bool disposing)
     {

@@ -1,3 +1,4 @@
+using DepthNode.Distill.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -20,6 +21,13 @@ public sealed class PatchEmbed : nn.Module<Tensor, Tensor>
     {
         using var grid = proj.forward(image);
         return grid.flatten(2).transpose(1, 2);
+    }
+
+    /// <summary>ONNX of <see cref="forward"/>; also returns the patch grid [ph, pw] (int64 [2]) for the dynamic sizes.</summary>
+    internal (OnnxValue Tokens, OnnxValue Grid) EmitOnnx(OnnxGraphBuilder g, OnnxValue image)
+    {
+        var grid = OnnxModules.Conv(g, "proj", proj, image, stride: DepthAnythingSize.PatchSize);
+        return (g.Transpose(g.Reshape(grid, 0, 0, -1), 0, 2, 1), g.Shape(grid, 2, 4));
     }
 
     protected override void Dispose(bool disposing)

@@ -1,3 +1,4 @@
+using DepthNode.Distill.Export;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -22,6 +23,12 @@ public sealed class ResidualConvUnit : nn.Module<Tensor, Tensor>
         // Not in place: x is also the skip input.
         var branch = conv2.forward(nn.functional.relu(conv1.forward(nn.functional.relu(x))));
         return (branch + x).MoveToOuterDisposeScope();
+    }
+
+    internal OnnxValue EmitOnnx(OnnxGraphBuilder g, OnnxValue x)
+    {
+        var h = OnnxModules.Conv(g, "conv1", conv1, g.Relu(x), padding: 1);
+        return g.Add(OnnxModules.Conv(g, "conv2", conv2, g.Relu(h), padding: 1), x);
     }
 
     protected override void Dispose(bool disposing)

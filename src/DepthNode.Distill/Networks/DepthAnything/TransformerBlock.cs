@@ -1,3 +1,4 @@
+using DepthNode.Distill.Export;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -34,6 +35,15 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var afterAttention = x + ls1.forward(attn.forward(norm1.forward(x)));
         return (afterAttention + ls2.forward(mlp.forward(norm2.forward(afterAttention)))).MoveToOuterDisposeScope();
+    }
+
+    internal OnnxValue EmitOnnx(OnnxGraphBuilder g, OnnxValue x, int dim)
+    {
+        OnnxValue attended, transformed;
+        using (g.Scope("attn")) attended = attn.EmitOnnx(g, OnnxModules.LayerNorm(g, "norm1", norm1, x), dim);
+        var afterAttention = g.Add(x, ls1.EmitOnnx(g, "ls1", attended));
+        using (g.Scope("mlp")) transformed = mlp.EmitOnnx(g, OnnxModules.LayerNorm(g, "norm2", norm2, afterAttention));
+        return g.Add(afterAttention, ls2.EmitOnnx(g, "ls2", transformed));
     }
 
     protected override void Dispose(bool disposing)

@@ -1,16 +1,19 @@
 using DepthNode.Distill.Checkpoints;
+using DepthNode.Distill.Export;
 using DepthNode.Distill.Networks.DepthAnything;
+using DepthNode.Distill.Tests.Export;
 using DepthNode.Tests;
 using OpenCvSharp;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace DepthNode.Distill.Tests.Networks.DepthAnything;
 
 /// <summary>
-/// The TorchSharp network against an independent PyTorch implementation (Reference/depth_anything_reference.py,
-/// Debian python3-torch) on the same seeded weights, saved with the official key names and loaded back through the
-/// user's loader, on real frames. 3e-5 relative L2 separates exact from tanh GELU (~1e-4) and scale_factor from
-/// size-based position-embedding resampling (~1e-2).
+/// The TorchSharp network and its ONNX export (run by ONNX Runtime) against an independent PyTorch implementation
+/// (Reference/depth_anything_reference.py, Debian python3-torch) on the same seeded weights, saved with the official
+/// key names and loaded back through the user's loader, on real frames. 3e-5 relative L2 separates exact from tanh
+/// GELU (~1e-4) and scale_factor from size-based position-embedding resampling (~1e-2).
 /// </summary>
 public sealed class ReferenceParityTests(ITestOutputHelper output) : IDisposable
 {
@@ -25,7 +28,7 @@ public sealed class ReferenceParityTests(ITestOutputHelper output) : IDisposable
     // the test short) resamples them to 13×43.
     [InlineData("nyu/rgb_00000.jpg", 518, 518)]
     [InlineData("kitti/raw_depth_gt/rgb/0000000005.png", 182, 602)]
-    public void Forward_OnRealFrame_MatchesIndependentPyTorchReference(string frame, int h, int w)
+    public void Forward_OnRealFrame_TorchSharpAndOnnxExportMatchIndependentPyTorchReference(string frame, int h, int w)
     {
         var weights = Path.Combine(dir, "dad-small.safetensors");
         using (var seeded = SeededWeights.Small(seed: 8))
@@ -37,13 +40,16 @@ public sealed class ReferenceParityTests(ITestOutputHelper output) : IDisposable
         var input = Path.Combine(dir, "input.f32");
         PythonReference.WriteFloats(input, pixels);
 
-        float[] depth, tokens;
+        float[] depth, tokens, onnx;
         using (no_grad())
         using (var x = tensor(pixels, [1, 3, h, w]))
         {
             var (d, t) = network.ForwardWithFeatures(x);
             using (d) depth = d.data<float>().ToArray();
             using (t) tokens = t.contiguous().data<float>().ToArray();
+            using var o = OnnxReference.Run(Export(network), ("pixel_values", x));
+            Assert.Equal(new long[] { 1, 1, h, w }, o.shape);
+            onnx = o.data<float>().ToArray();
         }
         PythonReference.Run("forward", "--weights", weights, "--size", "dad-small", "--input", input, "--shape", $"1,3,{h},{w}",
             "--output", Path.Combine(dir, "depth.f32"), "--tokens", Path.Combine(dir, "tokens.f32"));
@@ -54,9 +60,23 @@ public sealed class ReferenceParityTests(ITestOutputHelper output) : IDisposable
         Assert.True(expectedDepth.Count(v => v > 0) > h * w / 2, "reference depth is mostly zero: the comparison would be empty");
         var depthError = RelativeL2(depth, expectedDepth);
         var tokenError = RelativeL2(tokens, expectedTokens);
-        output.WriteLine($"{frame} {h}×{w}: depth relative L2 {depthError:E2}, max abs {MaxAbs(depth, expectedDepth):E2}; tokens relative L2 {tokenError:E2}");
+        var onnxError = RelativeL2(onnx, expectedDepth);
+        var onnxVsTorch = RelativeL2(onnx, depth);
+        output.WriteLine($"{frame} {h}×{w} (depth max {expectedDepth.Max():G4}): TorchSharp vs reference relative L2 {depthError:E2}, max abs {MaxAbs(depth, expectedDepth):E2}; " +
+            $"tokens {tokenError:E2}; ONNX Runtime vs reference {onnxError:E2}, max abs {MaxAbs(onnx, expectedDepth):E2}; ONNX Runtime vs TorchSharp {onnxVsTorch:E2}");
         Assert.True(depthError <= Tolerance, $"depth relative L2 {depthError:E2} > {Tolerance:E0} at {h}×{w}");
         Assert.True(tokenError <= Tolerance, $"last-tap tokens relative L2 {tokenError:E2} > {Tolerance:E0} at {h}×{w}");
+        Assert.True(onnxError <= Tolerance, $"ONNX export vs reference relative L2 {onnxError:E2} > {Tolerance:E0} at {h}×{w}");
+        Assert.True(onnxVsTorch <= Tolerance, $"ONNX export vs TorchSharp relative L2 {onnxVsTorch:E2} > {Tolerance:E0} at {h}×{w}");
+    }
+
+    /// <summary>The float32 export with dynamic height and width, as `depth-distill export` writes it.</summary>
+    private static byte[] Export(DepthAnythingNetwork network)
+    {
+        var g = new OnnxGraphBuilder("dad-small");
+        var depth = network.EmitOnnx(g, g.Input("pixel_values", 1, 3, "height", "width"));
+        g.Output(depth, "predicted_depth", 1, 1, "height", "width");
+        return Google.Protobuf.MessageExtensions.ToByteArray(g.Build());
     }
 
     /// <summary>RGB, resized with bicubic interpolation, /255, ImageNet mean/std, planar CHW.</summary>

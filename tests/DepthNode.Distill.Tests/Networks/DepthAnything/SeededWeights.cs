@@ -7,7 +7,8 @@ namespace DepthNode.Distill.Tests.Networks.DepthAnything;
 /// Seeded random weights in which every parameter matters: the default initialisation leaves LayerNorm gains at 1,
 /// biases and LayerScale near constant, so a swapped norm or a dropped bias would go unseen. Here gains scatter
 /// around 1, biases around 0, LayerScale in [0.3, 1.3], and the last bias is positive so that the final ReLU keeps
-/// most pixels alive (a zero map compares equal to anything).
+/// most pixels alive (a zero map compares equal to anything). libtorch's generator is global and tests run in
+/// parallel, so the same seed need not give the same weights twice: tests compare with the weights they saved.
 /// </summary>
 internal static class SeededWeights
 {

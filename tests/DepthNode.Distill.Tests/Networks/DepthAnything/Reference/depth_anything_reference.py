@@ -70,7 +70,9 @@ def write_safetensors(path, tensors, dtype="F32"):
         elif dtype == "F16":
             raw = a.astype("<f2").tobytes()
         elif dtype == "BF16":
-            raw = (a.astype("<f4").view(np.uint32) >> 16).astype("<u2").tobytes()  # truncation, exact for the test data
+            bits = a.astype("<f4").view(np.uint32).astype(np.uint64)
+            bits = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16  # round to nearest even, as torch converts
+            raw = bits.astype("<u2").tobytes()
         header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
         chunks.append(raw)
         offset += len(raw)
