@@ -28,5 +28,26 @@ internal static class SeededWeights
         return network;
     }
 
+    /// <summary>
+    /// Rescales the last 1×1 convolution so that, on <paramref name="image"/>, the output before the final ReLU has
+    /// mean ≈ 1 and standard deviation ≈ 1. Random weights otherwise give a nearly constant map (std ~0.5 % of its
+    /// mean), in which relative L2 would hide any error in the network's spatial signal.
+    /// </summary>
+    public static void NormaliseOutput(DepthAnythingNetwork network, Tensor image)
+    {
+        using var noGrad = no_grad();
+        var weight = network.state_dict()["depth_head.scratch.output_conv2.2.weight"];
+        var bias = network.state_dict()["depth_head.scratch.output_conv2.2.bias"];
+        // With a large bias the final ReLU passes everything: output − bias is the pre-activation.
+        const float lift = 1000f;
+        bias.fill_(lift);
+        using var lifted = network.forward(image);
+        using var pre = lifted - lift;
+        var mean = pre.mean().item<float>();
+        var scale = 1f / pre.std().item<float>();
+        weight.mul_(scale);
+        bias.fill_(1f - mean * scale);
+    }
+
     private static bool IsNormWeight(string key) => key.EndsWith("norm1.weight") || key.EndsWith("norm2.weight") || key == "pretrained.norm.weight";
 }
