@@ -9,6 +9,7 @@ public static class Program
     [
         new DoctorCommand(),
         new ExportCommand(),
+        new BenchCommand(),
     ];
 
     public static int Main(string[] args) => RunWith(args, Console.Out, Console.Error);

@@ -1,3 +1,4 @@
+using DepthNode.Inference.Runtime;
 using Microsoft.ML.OnnxRuntime;
 
 namespace DepthNode.Inference;
@@ -5,14 +6,15 @@ namespace DepthNode.Inference;
 /// <summary>
 /// An ONNX network behind <see cref="IDepthNetwork"/> (batched, offline: teachers, scoring, export checks), on ONNX
 /// Runtime's CPU provider. A network whose input declares batch 1 (FastDepth) runs image by image; one with a dynamic
-/// batch runs the whole batch at once. The node itself uses <see cref="OnnxDepthModel"/>.
+/// batch runs the whole batch at once. With <c>cuda</c> (teachers on a GPU machine) the CUDA provider is tried first
+/// and a fallback to the CPU is logged. The node itself uses <see cref="OnnxDepthModel"/>.
 /// </summary>
 public sealed class OnnxDepthNetwork : IDepthNetwork
 {
     private readonly InferenceSession _session;
     private readonly bool _batched;
 
-    public OnnxDepthNetwork(ModelCard card, int intraOpThreads = 0)
+    public OnnxDepthNetwork(ModelCard card, int intraOpThreads = 0, bool cuda = false, Action<string>? log = null)
     {
         Card = card;
         var path = card.ModelPath;
@@ -23,6 +25,19 @@ public sealed class OnnxDepthNetwork : IDepthNetwork
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         if (intraOpThreads > 0) options.IntraOpNumThreads = intraOpThreads;
+        Provider = "CPUExecutionProvider";
+        if (cuda)
+        {
+            var available = OrtEnv.Instance().GetAvailableProviders();
+            if (available.Contains("CUDAExecutionProvider"))
+            {
+                using var cudaOptions = new OrtCUDAProviderOptions();
+                cudaOptions.UpdateOptions(ProviderOptionsBuilder.Cuda(new OnnxModelOptions()));
+                options.AppendExecutionProvider_CUDA(cudaOptions);
+                Provider = "CUDAExecutionProvider";
+            }
+            else log?.Invoke($"model {card.Name}: CUDAExecutionProvider is not in this ONNX Runtime build (providers: {string.Join(", ", available)}); running on the CPU");
+        }
         _session = new InferenceSession(path, options);
         try
         {
@@ -39,6 +54,9 @@ public sealed class OnnxDepthNetwork : IDepthNetwork
     }
 
     public ModelCard Card { get; }
+
+    /// <summary>The execution provider asked for first (CUDA when requested and present, else CPU).</summary>
+    public string Provider { get; }
 
     public NchwTensor Predict(NchwTensor input)
     {

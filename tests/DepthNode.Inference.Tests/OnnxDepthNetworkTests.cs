@@ -44,6 +44,18 @@ public class OnnxDepthNetworkTests
     }
 
     [Fact]
+    public void Constructor_CudaOnCpuBuild_FallsBackToCpuAndSaysWhy()
+    {
+        var log = new List<string>();
+
+        using var network = new OnnxDepthNetwork(OnnxDepthModelTests.FastDepthCard(), cuda: true, log: log.Add);
+
+        Assert.Equal("CPUExecutionProvider", network.Provider);
+        Assert.Contains(log, l => l.Contains("CUDAExecutionProvider is not in this ONNX Runtime build") && l.Contains("running on the CPU"));
+        Assert.Equal(224 * 224, network.Predict(NchwTensor.Zeros(1, 3, 224, 224)).Data.Length);
+    }
+
+    [Fact]
     public void Predict_TwoChannelInput_RefusedNamingTheShape()
     {
         using var network = new OnnxDepthNetwork(OnnxDepthModelTests.FastDepthCard());

@@ -60,6 +60,8 @@ public sealed class ExportCommand : ICommand, IHasValueOptions
             foreach (var size in arch.CheckSizes)
             {
                 var r = ExportCheck.Run(network, result.Card, checkImages, size);
+                if (r.ReferenceMax == 0)
+                    stdout.WriteLine($"WARNING: the TorchSharp output is zero everywhere at {size} (seeded random weights under the final ReLU?): this check compares nothing");
                 var ok = fp16 || r.RelativeL2 <= Float32Tolerance;
                 failed |= !ok;
                 stdout.WriteLine(FormattableString.Invariant(
@@ -72,7 +74,7 @@ public sealed class ExportCommand : ICommand, IHasValueOptions
     }
 
     /// <summary>--images, else the shared NYU frames beside the repository (the project's real test images).</summary>
-    private static IReadOnlyList<string> CheckImages(string? folder)
+    internal static IReadOnlyList<string> CheckImages(string? folder)
     {
         folder ??= DefaultImageFolder()
             ?? throw new CliException("--check needs real images: --images <folder of .jpg/.png> (../shared/data/nyu was not found)", 2);

@@ -17,9 +17,10 @@ public static class OnnxTensors
     /// float16 rounds to nearest even, as torch's <c>.half()</c> does).</summary>
     public static TensorProto FromFloatTensor(string name, Tensor tensor, int dataType)
     {
-        using var cpu = tensor.detach().cpu().to_type(ScalarType.Float32).contiguous();
-        var values = cpu.data<float>().ToArray();
-        return FromFloats(name, values, cpu.shape, dataType);
+        // The intermediate copies (detach, cpu, float32, contiguous) are native memory: freed here, not by the GC.
+        using var scope = torch.NewDisposeScope();
+        var cpu = tensor.detach().cpu().to_type(ScalarType.Float32).contiguous();
+        return FromFloats(name, cpu.data<float>().ToArray(), cpu.shape, dataType);
     }
 
     public static TensorProto FromFloats(string name, float[] values, long[] dims, int dataType)

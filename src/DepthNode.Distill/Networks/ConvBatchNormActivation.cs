@@ -14,11 +14,9 @@ public enum ConvActivation { Relu, Relu6 }
 /// </summary>
 public sealed class ConvBatchNormActivation : nn.Module<Tensor, Tensor>
 {
-    // Field names are the state-dict names.
-#pragma warning disable IDE1006
+    // Field names are the state-dict names (conv.weight, bn.running_mean, ...).
     private readonly Conv2d conv;
     private readonly BatchNorm2d bn;
-#pragma warning restore IDE1006
 
     public ConvBatchNormActivation(long inChannels, long outChannels, int kernel, int stride, bool depthwise, ConvActivation activation)
         : base(nameof(ConvBatchNormActivation))
@@ -66,10 +64,8 @@ public sealed class ConvBatchNormActivation : nn.Module<Tensor, Tensor>
 /// </summary>
 public sealed class DepthwiseSeparableConv : nn.Module<Tensor, Tensor>
 {
-#pragma warning disable IDE1006
     private readonly ConvBatchNormActivation depthwise;
     private readonly ConvBatchNormActivation pointwise;
-#pragma warning restore IDE1006
 
     public DepthwiseSeparableConv(long inChannels, long outChannels, int kernel, int stride, ConvActivation activation)
         : base(nameof(DepthwiseSeparableConv))

@@ -37,11 +37,9 @@ public sealed class FastDepthNet : nn.Module<Tensor, Tensor>, IOnnxExportable
     /// stage 2 ← layer 3, stage 3 ← layer 1 (the resolutions match: 28, 56, 112 for a 224 input).</summary>
     private static readonly Dictionary<int, int> SkipFrom = new() { [1] = 5, [2] = 3, [3] = 1 };
 
-#pragma warning disable IDE1006
     private readonly ModuleList<nn.Module<Tensor, Tensor>> encoder = new();
     private readonly ModuleList<DepthwiseSeparableConv> decoder = new();
     private readonly ConvBatchNormActivation head;
-#pragma warning restore IDE1006
 
     public FastDepthNet(FastDepthWidths widths) : base(nameof(FastDepthNet))
     {

@@ -20,13 +20,22 @@ public sealed class TorchDepthNetwork(nn.Module<Tensor, Tensor> module, ModelCar
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
+        // A student scored in the middle of training goes back to training mode afterwards.
+        var wasTraining = Module.training;
         Module.eval();
-        var x = torch.tensor(input.Data, input.Shape).to(_device);
-        var y = Module.forward(x).to_type(ScalarType.Float32).cpu().contiguous();
-        var s = y.shape;
-        if (s.Length != 4 || s[0] != input.N || s[1] != 1)
-            throw new InvalidOperationException($"{Card.Name}: output is [{string.Join(",", s)}] for input {input}; expected [N,1,h,w]");
-        return new NchwTensor(y.data<float>().ToArray(), input.N, 1, (int)s[2], (int)s[3]);
+        try
+        {
+            var x = torch.tensor(input.Data, input.Shape).to(_device);
+            var y = Module.forward(x).to_type(ScalarType.Float32).cpu().contiguous();
+            var s = y.shape;
+            if (s.Length != 4 || s[0] != input.N || s[1] != 1)
+                throw new InvalidOperationException($"{Card.Name}: output is [{string.Join(",", s)}] for input {input}; expected [N,1,h,w]");
+            return new NchwTensor(y.data<float>().ToArray(), input.N, 1, (int)s[2], (int)s[3]);
+        }
+        finally
+        {
+            if (wasTraining) Module.train();
+        }
     }
 
     public void Dispose()

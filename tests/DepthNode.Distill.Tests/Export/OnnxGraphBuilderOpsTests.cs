@@ -176,6 +176,24 @@ public class OnnxGraphBuilderOpsTests
     }
 
     [Fact]
+    public void ErfSqrtGatherSqueeze_MatchTorchIndexSelectAndSqueeze()
+    {
+        using var x = Image();
+        var model = Graph((g, v) =>
+        {
+            var picked = g.Gather(v, g.Int64s(2, 0), axis: 1);                 // channels B, R
+            var first = g.Squeeze(g.Slice(picked, [0], [1], [1]), 1);           // [1, h, w]
+            return g.Add(g.Erf(g.Sub(picked, g.Constant(0.5f))), g.Unsqueeze(g.Sqrt(first), 1));
+        });
+
+        using var picked = x.index_select(1, torch.tensor(new long[] { 2, 0 }));
+        using var expected = torch.special.erf(picked - 0.5f) + picked[.., 0..1].squeeze(1).sqrt().unsqueeze(1);
+        using var actual = Run(model, ("x", x));
+
+        Assert.True(MaxAbsDiff(actual, expected) < 2e-6f, $"max |diff| {MaxAbsDiff(actual, expected)}");
+    }
+
+    [Fact]
     public void ResizeCubic_NonIntegerScales_MatchesTorchBicubicScaleFactor()
     {
         // The DINOv2 position-embedding interpolation: scale (n + 0.1) / 37, align_corners False, no antialias.
@@ -238,6 +256,37 @@ public class OnnxGraphBuilderOpsTests
         using var actual = Run(model, ("x", x));
 
         Assert.Equal(0f, MaxAbsDiff(actual, expected));
+    }
+
+    [Fact]
+    public void Float16_ViTAndDptOperators_RunInOnnxRuntimeWithinHalfPrecisionError()
+    {
+        // The operators a ViT/DPT export needs, in float16 mode: ONNX Runtime's CPU provider must accept the graph
+        // (it inserts casts where it has no half kernel) and stay within half-precision error of torch float32.
+        using var x = Image(28, 14);
+        using var lnW = Seeded(11, 28) + 1;
+        using var lnB = Seeded(12, 28);
+        using var upW = Seeded(13, 3, 3, 2, 2);
+        var model = Graph((g, v) =>
+        {
+            var n = g.LayerNormalization(v, g.Weight("ln.w", lnW), g.Weight("ln.b", lnB), 1e-6f);
+            var attn = g.Softmax(g.Mul(g.MatMul(n, g.Transpose(n, 0, 1, 3, 2)), g.Constant(0.125f)));
+            var y = g.Gelu(g.MatMul(attn, n));
+            var up = g.ConvTranspose(y, g.Weight("up.w", upW), null, (2, 2), (2, 2), (0, 0));
+            var cubic = g.ResizeCubic(up, 0.5f, 0.5f);
+            return g.ResizeLinearAlignCorners(cubic, g.Int64s(20, 40));
+        }, precision: OnnxPrecision.Float16);
+
+        using var n = F.layer_norm(x, [28], lnW, lnB, 1e-6);
+        using var attn = F.softmax(torch.matmul(n, n.transpose(2, 3)) * 0.125f, -1);
+        using var y = F.gelu(torch.matmul(attn, n));
+        using var up = F.conv_transpose2d(y, upW, strides: [2, 2]);
+        using var cubic = F.interpolate(up, scale_factor: [0.5, 0.5], mode: InterpolationMode.Bicubic, align_corners: false);
+        using var expected = F.interpolate(cubic, size: [20, 40], mode: InterpolationMode.Bilinear, align_corners: true);
+        using var actual = Run(model, ("x", x));
+
+        var rel = RelativeL2(actual, expected);
+        Assert.True(rel is > 1e-5 and < 5e-3, $"rel L2 {rel}");
     }
 
     [Fact]

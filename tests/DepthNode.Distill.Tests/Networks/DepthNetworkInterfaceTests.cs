@@ -60,4 +60,19 @@ public sealed class DepthNetworkInterfaceTests : IDisposable
 
         Assert.True(FastDepthTests.MaxAbsDiff(nhwc.Predict(input), original.Predict(input)) < 1e-5f);
     }
+
+    [Fact]
+    public void Predict_StudentInTrainingMode_ScoresWithRunningStatisticsAndStaysInTraining()
+    {
+        // Batch norm in training mode would normalise by the batch's own statistics: the score must use eval mode
+        // (equal to the ONNX Runtime original) and hand the student back in training mode.
+        using var net = FastDepthOnnxWeights.Load(ModelStore.DefaultModelPath);
+        net.train();
+        var input = FastDepthTests.NyuBatch(FastDepthTests.OriginalCard);
+        using var original = new OnnxDepthNetwork(FastDepthTests.OriginalCard);
+        using var student = new TorchDepthNetwork(net, FastDepthTests.OriginalCard);
+
+        Assert.True(FastDepthTests.MaxAbsDiff(student.Predict(input), original.Predict(input)) < 1e-4f);
+        Assert.True(net.training);
+    }
 }
