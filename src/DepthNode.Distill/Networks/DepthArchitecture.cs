@@ -50,30 +50,14 @@ public static class DepthArchitectures
     public static IReadOnlyList<DepthArchitecture> All { get; } =
     [
         new FastDepthArchitecture(),
-        // The Distill-Any-Depth ViT networks (DINOv2 encoder + DPT head) register here when they land.
-        new PendingArchitecture("dad-small", "Distill-Any-Depth small (ViT-S/14 + DPT)"),
-        new PendingArchitecture("dad-base", "Distill-Any-Depth base (ViT-B/14 + DPT)"),
-        new PendingArchitecture("dad-large", "Distill-Any-Depth large (ViT-L/14 + DPT)"),
+        new DepthAnything.DepthAnythingArchitecture(DepthAnything.DepthAnythingSize.Small),
+        new DepthAnything.DepthAnythingArchitecture(DepthAnything.DepthAnythingSize.Base),
+        new DepthAnything.DepthAnythingArchitecture(DepthAnything.DepthAnythingSize.Large),
     ];
 
     public static DepthArchitecture Find(string name) =>
         All.FirstOrDefault(a => a.Name == name)
         ?? throw new ArgumentException($"unknown architecture '{name}' (known: {string.Join(", ", All.Select(a => a.Name))})");
-}
-
-/// <summary>An architecture whose network is not in this build yet: every use says so in one line.</summary>
-internal sealed class PendingArchitecture(string name, string description) : DepthArchitecture
-{
-    public override string Name => name;
-    public override string Description => description + " (not in this build yet)";
-    public override IReadOnlyList<string> WeightFormats => [];
-    private NotSupportedException Missing() => new($"--arch {name}: the {description} network is not in this build yet");
-    public override nn.Module<Tensor, Tensor> CreateRandom(long seed) => throw Missing();
-    public override nn.Module<Tensor, Tensor> Load(string path) => throw Missing();
-    public override ModelCard Card(string cardName, string onnxFile) => throw Missing();
-    public override OnnxDim[] InputDims => throw Missing();
-    public override OnnxDim[] OutputDims => throw Missing();
-    public override IReadOnlyList<TensorSize> CheckSizes => throw Missing();
 }
 
 /// <summary>FastDepth at the NYU-pruned widths, 224×224, metres; weights from an ONNX FastDepth (<c>fastdepth_7.onnx</c>).</summary>

@@ -87,7 +87,7 @@ public sealed class ExportCommandTests : IDisposable
     [InlineData(new[] { "--arch", "fastdepth", "--out", "x.pt" }, "must end in .onnx", 2)]
     [InlineData(new[] { "--arch", "fastdepth", "--weights", "/nonexistent/w.onnx", "--out", "x.onnx" }, "--weights /nonexistent/w.onnx does not exist", 1)]
     [InlineData(new[] { "--arch", "fastdepth", "--out", "x.onnx", "--check", "--images", "/nonexistent" }, "--images /nonexistent is not a folder", 1)]
-    [InlineData(new[] { "--arch", "dad-small", "--out", "x.onnx" }, "not in this build yet", 1)]
+    [InlineData(new[] { "--arch", "dad-small", "--weights", "/nonexistent/w.safetensors", "--out", "x.onnx" }, "--weights /nonexistent/w.safetensors does not exist", 1)]
     public void Run_BadArguments_OneLineAndNonZeroExit(string[] args, string message, int exit)
     {
         var (code, _, stderr) = Export(args);
