@@ -49,6 +49,42 @@ public static class CheckpointFile
         File.Move(partial, path, overwrite: true);
     }
 
+    /// <summary>Writes a module's state dict (parameters and buffers, detached) as safetensors.</summary>
+    public static void WriteStateDict(string path, nn.Module module)
+    {
+        using var scope = NewDisposeScope();
+        WriteSafetensors(path, module.state_dict().Select(kv => KeyValuePair.Create(kv.Key, kv.Value.detach())));
+    }
+
+    /// <summary>
+    /// Copies a state dict file into <paramref name="module"/> (converted to its dtypes). The file's keys must be the
+    /// module's and the shapes equal; otherwise nothing is copied and the refusal names the file and the first keys.
+    /// </summary>
+    public static void LoadStateDict(nn.Module module, string path)
+    {
+        var tensors = Read(path);
+        try
+        {
+            var expected = module.state_dict();
+            var missing = expected.Keys.Where(k => !tensors.ContainsKey(k)).ToList();
+            var unexpected = tensors.Keys.Where(k => !expected.ContainsKey(k)).ToList();
+            var misShaped = expected.Where(kv => tensors.TryGetValue(kv.Key, out var t) && !t.shape.SequenceEqual(kv.Value.shape))
+                .Select(kv => $"{kv.Key}: file {MisShapedKey.Format(tensors[kv.Key].shape)}, network {MisShapedKey.Format(kv.Value.shape)}").ToList();
+            if (missing.Count > 0 || unexpected.Count > 0 || misShaped.Count > 0)
+                throw new CheckpointException($"checkpoint {path} does not fit {module.GetType().Name}: " +
+                    $"{Few("missing", missing)}, {Few("unexpected", unexpected)}, {Few("mis-shaped", misShaped)}");
+            using (no_grad())
+                module.load_state_dict(tensors, strict: true);
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
+
+    private static string Few(string kind, IReadOnlyList<string> keys) =>
+        $"{keys.Count} {kind}" + (keys.Count == 0 ? "" : $" ({string.Join(", ", keys.Take(3))}{(keys.Count > 3 ? $", … {keys.Count - 3} more" : "")})");
+
     private static Dictionary<string, Tensor> ReadSafetensors(string path)
     {
         var header = SafetensorsHeader.Read(path);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using DepthNode.Distill.Checkpoints;
 using DepthNode.Distill.Export;
 using DepthNode.Distill.Networks;
 using DepthNode.Distill.Training.Checkpoints;
@@ -129,7 +130,7 @@ public sealed class TrainCommandTests : IDisposable
         var card = ModelCard.LoadFor(onnx);
         Assert.Equal(ModelStore.Sha256Hex(onnx), card.Sha256);
         using var net = new FastDepthArchitecture().CreateRandom(99);
-        var state = SafeTensorsFile.Read(Path.Combine(TrainingCheckpoint.List(outA)[^1].Path, "student.safetensors"));
+        var state = CheckpointFile.Read(Path.Combine(TrainingCheckpoint.List(outA)[^1].Path, "student.safetensors"));
         using (no_grad()) net.load_state_dict(state);
         var images = new[] { SharedData.Path("data", "nyu", "rgb_00000.jpg"), SharedData.Path("data", "nyu", "rgb_00100.jpg") };
         var check = ExportCheck.Run(net, card, images, new TensorSize(224, 224));

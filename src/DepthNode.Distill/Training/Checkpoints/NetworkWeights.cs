@@ -1,3 +1,4 @@
+using DepthNode.Distill.Checkpoints;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -15,22 +16,14 @@ public static class NetworkWeights
         if (Directory.Exists(path)) path = Path.Combine(path, "student.safetensors");
         if (!path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)) return arch.Load(path);
         var network = arch.CreateRandom(0);
-        var tensors = SafeTensorsFile.Read(path);
         try
         {
-            using (no_grad())
-            {
-                var (missing, unexpected) = network.load_state_dict(tensors, strict: false);
-                if (missing.Count > 0 || unexpected.Count > 0)
-                {
-                    network.Dispose();
-                    throw new InvalidDataException($"{path} does not hold {arch.Name} weights (missing: {string.Join(", ", missing.Take(3))}; unexpected: {string.Join(", ", unexpected.Take(3))})");
-                }
-            }
+            CheckpointFile.LoadStateDict(network, path);
         }
-        finally
+        catch
         {
-            foreach (var t in tensors.Values) t.Dispose();
+            network.Dispose();
+            throw;
         }
         network.eval();
         return network;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DepthNode.Distill.Checkpoints;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -34,7 +35,7 @@ public static class TrainingCheckpoint
         var partial = final + ".partial";
         if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
         Directory.CreateDirectory(partial);
-        SafeTensorsFile.Write(Path.Combine(partial, "student.safetensors"), student.state_dict());
+        CheckpointFile.WriteStateDict(Path.Combine(partial, "student.safetensors"), student);
         Helper(optimizer).save_state_dict(Path.Combine(partial, "optimizer.bin"));
         var json = new JsonObject
         {
@@ -83,20 +84,7 @@ public static class TrainingCheckpoint
     /// <summary>Loads the student's weights and the optimizer's state of a checkpoint into live objects.</summary>
     public static void Restore(string checkpoint, nn.Module student, optim.Optimizer optimizer)
     {
-        var tensors = SafeTensorsFile.Read(Path.Combine(checkpoint, "student.safetensors"));
-        try
-        {
-            using (no_grad())
-            {
-                var (missing, unexpected) = student.load_state_dict(tensors, strict: false);
-                if (missing.Count > 0 || unexpected.Count > 0)
-                    throw new InvalidDataException($"checkpoint {checkpoint}: student.safetensors does not fit the student (missing: {string.Join(", ", missing.Take(3))}; unexpected: {string.Join(", ", unexpected.Take(3))})");
-            }
-        }
-        finally
-        {
-            foreach (var t in tensors.Values) t.Dispose();
-        }
+        CheckpointFile.LoadStateDict(student, Path.Combine(checkpoint, "student.safetensors"));
         Helper(optimizer).load_state_dict(Path.Combine(checkpoint, "optimizer.bin"));
     }
 }
