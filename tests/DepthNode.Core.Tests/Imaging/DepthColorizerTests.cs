@@ -144,13 +144,20 @@ public class DepthColorizerTests
         var fixedRange = new DepthColorizer(new() { MinDepth = 1, MaxDepth = 80, InverseDepth = true });
         auto.Colorize(depth, 1242, 375, 1242, rgb, 1242 * 3);
         fixedRange.Colorize(depth, 1242, 375, 1242, rgb, 1242 * 3); // steady state: after each instance's first frame
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 3; i++)
+        // Rounds of three frames each: a per-frame allocation shows in every round, while the runtime's own one-off
+        // work on this thread (seen once under load: 8040 B while the JIT tiered the kernels up) shows in one at most.
+        var rounds = new long[4];
+        for (var r = 0; r < rounds.Length; r++)
         {
-            auto.Colorize(depth, 1242, 375, 1242, rgb, 1242 * 3);
-            fixedRange.Colorize(depth, 1242, 375, 1242, rgb, 1242 * 3);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 3; i++)
+            {
+                auto.Colorize(depth, 1242, 375, 1242, rgb, 1242 * 3);
+                fixedRange.Colorize(depth, 1242, 375, 1242, rgb, 1242 * 3);
+            }
+            rounds[r] = GC.GetAllocatedBytesForCurrentThread() - before;
         }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(rounds.Count(b => b == 0) >= rounds.Length - 1, $"bytes allocated per round: {string.Join(", ", rounds)}");
     }
 
     [Fact]
