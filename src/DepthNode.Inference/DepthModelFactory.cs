@@ -1,8 +1,7 @@
-using DepthNode.Inference.Runtime;
 using DepthNode.Models;
 using DepthNode.NodeLogic;
 
-namespace DepthNode.Inference;
+namespace DepthNode.Inference.OnnxRuntime;
 
 /// <summary>Opens the network a node configuration names, with the execution providers and caches it asks for.</summary>
 public static class DepthModelFactory

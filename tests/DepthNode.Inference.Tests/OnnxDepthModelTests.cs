@@ -1,5 +1,5 @@
 using DepthNode.Imaging;
-using DepthNode.Inference.Runtime;
+using DepthNode.Inference.OnnxRuntime;
 using DepthNode.Models;
 using DepthNode.Tests;
 using Microsoft.ML.OnnxRuntime;

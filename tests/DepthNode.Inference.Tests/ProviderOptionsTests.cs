@@ -1,4 +1,4 @@
-using DepthNode.Inference.Runtime;
+using DepthNode.Inference.OnnxRuntime;
 using DepthNode.Models;
 
 namespace DepthNode.Inference.Tests;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using DepthNode.Bags;
 using DepthNode.Camera;
 using DepthNode.Inference;
+using DepthNode.Inference.OnnxRuntime;
 using DepthNode.Messages;
 using DepthNode.NodeLogic;
 using DepthNode.Ros.Tests.MockRos;

@@ -2,7 +2,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
 using DepthNode.Imaging;
 using DepthNode.Inference;
-using DepthNode.Inference.Runtime;
+using DepthNode.Inference.OnnxRuntime;
 using DepthNode.Models;
 
 namespace DepthNode.Benchmarks.Inference;

@@ -6,6 +6,7 @@ using DepthNode.Cdr;
 using DepthNode.CommandLine;
 using DepthNode.Depth;
 using DepthNode.Inference;
+using DepthNode.Inference.OnnxRuntime;
 using DepthNode.Messages;
 using DepthNode.NodeLogic;
 using DepthNode.Synthetic;

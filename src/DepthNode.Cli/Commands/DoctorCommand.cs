@@ -1,5 +1,5 @@
 using DepthNode.CommandLine;
-using DepthNode.Inference.Runtime;
+using DepthNode.Inference.OnnxRuntime;
 using DepthNode.Installation;
 using DepthNode.Models;
 

@@ -7,7 +7,7 @@ using DepthNode.CommandLine;
 using DepthNode.Depth;
 using DepthNode.Imaging;
 using DepthNode.Inference;
-using DepthNode.Inference.Runtime;
+using DepthNode.Inference.OnnxRuntime;
 using DepthNode.Messages;
 using DepthNode.Models;
 using DepthNode.NodeLogic;

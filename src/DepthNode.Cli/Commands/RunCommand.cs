@@ -4,6 +4,7 @@ using DepthNode.Cli.Previews;
 using DepthNode.CommandLine;
 using DepthNode.Depth;
 using DepthNode.Inference;
+using DepthNode.Inference.OnnxRuntime;
 using DepthNode.Messages;
 using DepthNode.NodeLogic;
 using DepthNode.Synthetic;

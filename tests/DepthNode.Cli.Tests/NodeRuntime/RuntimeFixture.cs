@@ -1,5 +1,5 @@
 using DepthNode.Inference;
-using DepthNode.Inference.Runtime;
+using DepthNode.Inference.OnnxRuntime;
 using DepthNode.Messages;
 using DepthNode.Models;
 using DepthNode.NodeLogic;

@@ -3,6 +3,7 @@ using DepthNode.Bags;
 using DepthNode.Distill.Tests.Networks;
 using DepthNode.Imaging;
 using DepthNode.Inference;
+using DepthNode.Inference.OnnxRuntime;
 using DepthNode.Models;
 using DepthNode.Tests;
 using OpenCvSharp;

@@ -3,6 +3,7 @@ using DepthNode.Distill.Export;
 using DepthNode.Distill.Networks;
 using DepthNode.Distill.Training.Checkpoints;
 using DepthNode.Inference;
+using DepthNode.Inference.OnnxRuntime;
 using DepthNode.Models;
 using DepthNode.Tests;
 using static TorchSharp.torch;

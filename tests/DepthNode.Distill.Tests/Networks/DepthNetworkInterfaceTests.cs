@@ -1,6 +1,7 @@
 using DepthNode.Distill.Export;
 using DepthNode.Distill.Networks;
 using DepthNode.Inference;
+using DepthNode.Inference.OnnxRuntime;
 using DepthNode.Models;
 
 namespace DepthNode.Distill.Tests.Networks;

@@ -1,6 +1,6 @@
 using DepthNode.Cdr;
 using DepthNode.Inference;
-using DepthNode.Inference.Runtime;
+using DepthNode.Inference.OnnxRuntime;
 using DepthNode.Messages;
 using DepthNode.NodeLogic;
 using DepthNode.Synthetic;
