@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text.Json.Nodes;
 using DepthNode.Distill.Networks;
 using DepthNode.Distill.Training.Checkpoints;
+using DepthNode.Installation;
 using DepthNode.Models;
 using static TorchSharp.torch;
 
@@ -16,7 +17,7 @@ public sealed class SafeTensorsFileTests : IDisposable
     [Fact]
     public void Write_RealFastDepthStateDict_LayoutPerTheSpecAndReadBackBitForBit()
     {
-        using var net = FastDepthOnnxWeights.Load(ModelStore.DefaultModelPath);
+        using var net = FastDepthOnnxWeights.Load(CheckoutModels.DefaultModelPath);
         var state = net.state_dict();
         var path = Path.Combine(_dir.FullName, "student.safetensors");
 
