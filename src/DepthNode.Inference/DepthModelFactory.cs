@@ -1,17 +1,19 @@
-using DepthNode.Inference.Runtime;
 using DepthNode.Models;
 using DepthNode.NodeLogic;
 
-namespace DepthNode.Inference;
+namespace DepthNode.Inference.OnnxRuntime;
 
 /// <summary>Opens the network a node configuration names, with the execution providers and caches it asks for.</summary>
 public static class DepthModelFactory
 {
-    /// <summary>A card or .onnx path; relative paths that do not exist as given resolve against the models directory.</summary>
-    public static string ResolvePath(string model)
+    /// <summary>
+    /// A card or .onnx path; relative paths that do not exist as given resolve against <paramref name="modelDirectory"/>
+    /// (by default the node's <see cref="ModelStore.Directory"/>; tools run from a checkout pass theirs).
+    /// </summary>
+    public static string ResolvePath(string model, string? modelDirectory = null)
     {
         if (File.Exists(model) || Path.IsPathRooted(model)) return model;
-        var inStore = Path.Combine(ModelStore.Directory, model);
+        var inStore = Path.Combine(modelDirectory ?? ModelStore.Directory, model);
         return File.Exists(inStore) ? inStore : model;
     }
 
@@ -27,9 +29,10 @@ public static class DepthModelFactory
         IntraOpThreads = threads ?? options.IntraOpThreads,
     };
 
-    public static OnnxDepthModel Open(DepthNodeOptions options, Action<string> log, int? threads = null, ModelCard? card = null)
+    public static OnnxDepthModel Open(DepthNodeOptions options, Action<string> log, int? threads = null, ModelCard? card = null,
+        string? modelDirectory = null)
     {
-        card ??= ModelCard.LoadFor(ResolvePath(options.Model));
+        card ??= ModelCard.LoadFor(ResolvePath(options.Model, modelDirectory));
         return new OnnxDepthModel(card, OptionsFor(options, threads), log);
     }
 

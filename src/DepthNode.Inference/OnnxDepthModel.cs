@@ -1,9 +1,8 @@
 using System.Diagnostics;
-using DepthNode.Inference.Runtime;
 using DepthNode.Models;
 using Microsoft.ML.OnnxRuntime;
 
-namespace DepthNode.Inference;
+namespace DepthNode.Inference.OnnxRuntime;
 
 /// <summary>
 /// An ONNX depth network run by ONNX Runtime behind <see cref="IDepthModel"/>. At start it tries the configured

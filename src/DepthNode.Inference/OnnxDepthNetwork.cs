@@ -1,7 +1,6 @@
-using DepthNode.Inference.Runtime;
 using Microsoft.ML.OnnxRuntime;
 
-namespace DepthNode.Inference;
+namespace DepthNode.Inference.OnnxRuntime;
 
 /// <summary>
 /// An ONNX network behind <see cref="IDepthNetwork"/> (batched, offline: teachers, scoring, export checks), on ONNX

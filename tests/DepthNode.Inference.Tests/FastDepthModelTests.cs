@@ -1,3 +1,4 @@
+using DepthNode.Installation;
 using DepthNode.Models;
 using Microsoft.ML.OnnxRuntime;
 
@@ -8,13 +9,13 @@ public class FastDepthModelTests
     [Fact]
     public void InstalledFastDepth_MatchesPublishedHash()
     {
-        Assert.Contains("sha256 ok", ModelStore.VerifyDefaultModel());
+        Assert.Contains("sha256 ok", ModelStore.VerifyDefaultModel(CheckoutModels.Directory));
     }
 
     [Fact]
     public void InstalledFastDepth_HasDocumentedInputAndOutput()
     {
-        using var session = new InferenceSession(ModelStore.DefaultModelPath);
+        using var session = new InferenceSession(CheckoutModels.DefaultModelPath);
         var input = Assert.Single(session.InputMetadata);
         Assert.Equal("0", input.Key);
         Assert.Equal(typeof(float), input.Value.ElementType);

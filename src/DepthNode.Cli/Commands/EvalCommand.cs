@@ -7,7 +7,8 @@ using DepthNode.CommandLine;
 using DepthNode.Depth;
 using DepthNode.Imaging;
 using DepthNode.Inference;
-using DepthNode.Inference.Runtime;
+using DepthNode.Inference.OnnxRuntime;
+using DepthNode.Installation;
 using DepthNode.Messages;
 using DepthNode.Models;
 using DepthNode.NodeLogic;
@@ -36,7 +37,7 @@ public sealed class EvalCommand : ICommand, IHasValueOptions
 
     public int Run(Arguments args, TextWriter stdout, TextWriter stderr)
     {
-        var modelArg = args.Option("model") ?? ModelStore.DefaultCardPath;
+        var modelArg = args.Option("model") ?? CheckoutModels.DefaultCardPath;
         var data = EvalDataset.Detect(args.Required("data"));
         var alignText = args.Option("align");
         var source = args.Option("metric-source");

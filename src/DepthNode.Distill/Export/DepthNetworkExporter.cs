@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using DepthNode.Distill.Networks;
 using DepthNode.Inference;
+using DepthNode.Inference.OnnxRuntime;
 using DepthNode.Models;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -4,6 +4,7 @@ using DepthNode.Distill.Networks;
 using DepthNode.Distill.Training;
 using DepthNode.Distill.Training.Labels;
 using DepthNode.Inference;
+using DepthNode.Inference.OnnxRuntime;
 using DepthNode.Models;
 
 namespace DepthNode.Distill.Teachers;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DepthNode.Installation;
 using DepthNode.Models;
 using DepthNode.Tests;
 using Microsoft.ML.OnnxRuntime;
@@ -27,7 +28,7 @@ public class EvalCommandTests
     private static readonly Lazy<InferenceSession> Session = new(() =>
     {
         var so = new SessionOptions { IntraOpNumThreads = 1 };
-        return new InferenceSession(ModelStore.DefaultModelPath, so);
+        return new InferenceSession(CheckoutModels.DefaultModelPath, so);
     });
 
     /// <summary>FastDepth's metric prediction at the ground truth's size, by the reference path.</summary>

@@ -1,5 +1,6 @@
 using DepthNode.Inference;
-using DepthNode.Inference.Runtime;
+using DepthNode.Inference.OnnxRuntime;
+using DepthNode.Installation;
 using DepthNode.Messages;
 using DepthNode.Models;
 using DepthNode.NodeLogic;
@@ -61,7 +62,7 @@ internal sealed class SlowedModel(IDepthModel inner, TimeSpan delay) : IDepthMod
 
 internal static class RuntimeFixture
 {
-    public static OnnxDepthModel FastDepth() => new(ModelCard.LoadFor(ModelStore.DefaultModelPath), OnnxModelOptions.CpuOnly(threads: 1));
+    public static OnnxDepthModel FastDepth() => new(ModelCard.LoadFor(CheckoutModels.DefaultModelPath), OnnxModelOptions.CpuOnly(threads: 1));
 
     public static DepthPipeline Pipeline(NodeConfiguration config, IDepthModel model, ILogSink log) =>
         new(config.Options, model, new NodeDiagnostics(config.NodeName, new StageTimings()), log);

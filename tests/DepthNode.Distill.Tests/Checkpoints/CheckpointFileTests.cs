@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text.Json.Nodes;
 using DepthNode.Distill.Checkpoints;
 using DepthNode.Distill.Networks;
+using DepthNode.Installation;
 using DepthNode.Models;
 using static TorchSharp.torch;
 
@@ -20,7 +21,7 @@ public sealed class CheckpointFileTests : IDisposable
     [Fact]
     public void WriteStateDict_RealFastDepth_LayoutPerTheSpecAndLoadsBackBitForBit()
     {
-        using var net = FastDepthOnnxWeights.Load(ModelStore.DefaultModelPath);
+        using var net = FastDepthOnnxWeights.Load(CheckoutModels.DefaultModelPath);
         var state = net.state_dict();
         var path = Path.Combine(_dir.FullName, "student.safetensors");
 
@@ -55,7 +56,7 @@ public sealed class CheckpointFileTests : IDisposable
     [Fact]
     public void LoadStateDict_TruncatedFile_OneLineNamingTheFileAndTheModuleUntouched()
     {
-        using var net = FastDepthOnnxWeights.Load(ModelStore.DefaultModelPath);
+        using var net = FastDepthOnnxWeights.Load(CheckoutModels.DefaultModelPath);
         var path = Path.Combine(_dir.FullName, "cut.safetensors");
         CheckpointFile.WriteStateDict(path, net);
         File.WriteAllBytes(path, File.ReadAllBytes(path)[..^8]);
@@ -72,7 +73,7 @@ public sealed class CheckpointFileTests : IDisposable
     [Fact]
     public void LoadStateDict_KeysAndShapesOfAnotherNetwork_RefusesNamingThemAndCopiesNothing()
     {
-        using var net = FastDepthOnnxWeights.Load(ModelStore.DefaultModelPath);
+        using var net = FastDepthOnnxWeights.Load(CheckoutModels.DefaultModelPath);
         var state = net.state_dict();
         var tensors = state.Where(kv => kv.Key != "decoder.4.depthwise.conv.weight").ToDictionary(kv => kv.Key, kv => kv.Value.detach());
         tensors["head.weight"] = ones(3);

@@ -1,3 +1,4 @@
+using DepthNode.Installation;
 using DepthNode.Models;
 
 namespace DepthNode.Distill.Tests.Commands;
@@ -10,7 +11,7 @@ public class BenchCommandTests
         var o = new StringWriter();
         var e = new StringWriter();
 
-        var code = Program.RunWith(["bench", "--arch", "fastdepth", "--weights", ModelStore.DefaultModelPath, "--runs", "1", "--threads", "1"], o, e);
+        var code = Program.RunWith(["bench", "--arch", "fastdepth", "--weights", CheckoutModels.DefaultModelPath, "--runs", "1", "--threads", "1"], o, e);
 
         Assert.True(code == 0, o.ToString() + e.ToString());
         var text = o.ToString();

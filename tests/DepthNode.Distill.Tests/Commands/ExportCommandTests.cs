@@ -3,6 +3,8 @@ using DepthNode.Bags;
 using DepthNode.Distill.Tests.Networks;
 using DepthNode.Imaging;
 using DepthNode.Inference;
+using DepthNode.Inference.OnnxRuntime;
+using DepthNode.Installation;
 using DepthNode.Models;
 using DepthNode.Tests;
 using OpenCvSharp;
@@ -30,7 +32,7 @@ public sealed class ExportCommandTests : IDisposable
     {
         var onnx = Path.Combine(_dir.FullName, "student.onnx");
 
-        var (code, stdout, stderr) = Export("--arch", "fastdepth", "--weights", ModelStore.DefaultModelPath, "--out", onnx, "--check");
+        var (code, stdout, stderr) = Export("--arch", "fastdepth", "--weights", CheckoutModels.DefaultModelPath, "--out", onnx, "--check");
 
         Assert.True(code == 0, stdout + stderr);
         Assert.Matches(@"check 224x224 \(2 images\): .* relative L2 \d\.\d\dE-0(0[5-9]|[1-9]\d) <= 1E-004 ok", stdout);
@@ -72,7 +74,7 @@ public sealed class ExportCommandTests : IDisposable
     {
         var onnx = Path.Combine(_dir.FullName, "half.onnx");
 
-        var (code, stdout, _) = Export("--arch", "fastdepth", "--weights", ModelStore.DefaultModelPath, "--out", onnx, "--fp16");
+        var (code, stdout, _) = Export("--arch", "fastdepth", "--weights", CheckoutModels.DefaultModelPath, "--out", onnx, "--fp16");
 
         Assert.True(code == 0, stdout);
         Assert.Matches(@"Float16: max \|diff\| .* relative L2 \d\.\d\dE-00[2-4] \(half-precision error\)", stdout);
@@ -115,7 +117,7 @@ public sealed class ExportCommandTests : IDisposable
         // The real `depthnode run` (built with the solution) over 3 rendered street frames, with the original network
         // and with our export of it: the recorded depth images must be the same bytes.
         var onnx = Path.Combine(_dir.FullName, "street_student.onnx");
-        Assert.Equal(0, Export("--arch", "fastdepth", "--weights", ModelStore.DefaultModelPath, "--out", onnx).Code);
+        Assert.Equal(0, Export("--arch", "fastdepth", "--weights", CheckoutModels.DefaultModelPath, "--out", onnx).Code);
 
         var original = DepthImages(RunDepthnode(null, "original"));
         var exported = DepthImages(RunDepthnode(onnx, "exported"));

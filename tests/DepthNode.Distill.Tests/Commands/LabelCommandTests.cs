@@ -1,3 +1,4 @@
+using DepthNode.Installation;
 using DepthNode.Models;
 using DepthNode.Tests;
 
@@ -22,7 +23,7 @@ public sealed class LabelCommandTests : IDisposable
                   pattern: "rgb_*.jpg"
             teachers:
               - name: fastdepth
-                onnx: {ModelStore.DefaultModelPath}
+                onnx: {CheckoutModels.DefaultModelPath}
             student:
               arch: fastdepth
             crop:

@@ -4,6 +4,8 @@ using DepthNode.Distill.Export;
 using DepthNode.Distill.Networks;
 using DepthNode.Distill.Training.Checkpoints;
 using DepthNode.Inference;
+using DepthNode.Inference.OnnxRuntime;
+using DepthNode.Installation;
 using DepthNode.Models;
 using DepthNode.Tests;
 using static TorchSharp.torch;
@@ -39,11 +41,11 @@ public sealed class TrainCommandTests : IDisposable
                   pattern: "rgb_*.jpg"
             teachers:
               - name: fastdepth
-                onnx: {ModelStore.DefaultModelPath}
+                onnx: {CheckoutModels.DefaultModelPath}
             {(labels is null ? "" : $"    labels: {labels}")}
             student:
               arch: fastdepth
-              init: {ModelStore.DefaultModelPath}
+              init: {CheckoutModels.DefaultModelPath}
             crop:
               patch_count: 1
             optimizer:
@@ -137,7 +139,7 @@ public sealed class TrainCommandTests : IDisposable
         Assert.True(check.RelativeL2 < 1e-5, $"relative L2 {check.RelativeL2}");
         var input = NetworkInputs.Load(images, card.Input, new TensorSize(224, 224));
         using var trained = new OnnxDepthNetwork(card);
-        using var original = new OnnxDepthNetwork(ModelCard.LoadFor(ModelStore.DefaultModelPath));
+        using var original = new OnnxDepthNetwork(ModelCard.LoadFor(CheckoutModels.DefaultModelPath));
         var t = trained.Predict(input).Data;
         var o = original.Predict(input).Data;
         Assert.True(t.Zip(o).Average(p => Math.Abs(p.First - p.Second)) > 1e-3, "the exported student equals the initial network");
@@ -168,7 +170,7 @@ public sealed class TrainCommandTests : IDisposable
     public void Train_BadConfigValue_OneLineNamingTheKey(string section, string expected)
     {
         var path = Path.Combine(_dir.FullName, "bad.yaml");
-        var teacher = ModelStore.DefaultModelPath;
+        var teacher = CheckoutModels.DefaultModelPath;
         var body = $"""
             output: {_dir.FullName}/bad
             data:

@@ -1,6 +1,8 @@
 using DepthNode.Distill.Export;
 using DepthNode.Distill.Networks;
 using DepthNode.Inference;
+using DepthNode.Inference.OnnxRuntime;
+using DepthNode.Installation;
 using DepthNode.Models;
 
 namespace DepthNode.Distill.Tests.Networks;
@@ -36,7 +38,7 @@ public sealed class DepthNetworkInterfaceTests : IDisposable
     [Fact]
     public void Predict_DynamicBatchExportAndTorchSharp_AgreeOnTheWholeBatch()
     {
-        using var net = FastDepthOnnxWeights.Load(ModelStore.DefaultModelPath);
+        using var net = FastDepthOnnxWeights.Load(CheckoutModels.DefaultModelPath);
         var path = Export(net, "batched.onnx", nhwc: false, "batch");
         var input = FastDepthTests.NyuBatch(FastDepthTests.OriginalCard);
         using var onnx = new OnnxDepthNetwork(CardFor(path, TensorLayout.Nchw));
@@ -52,7 +54,7 @@ public sealed class DepthNetworkInterfaceTests : IDisposable
     [Fact]
     public void Predict_NhwcCard_TransposesTheNchwBatchForTheNetwork()
     {
-        using var net = FastDepthOnnxWeights.Load(ModelStore.DefaultModelPath);
+        using var net = FastDepthOnnxWeights.Load(CheckoutModels.DefaultModelPath);
         var path = Export(net, "nhwc.onnx", nhwc: true, 1);
         var input = FastDepthTests.NyuBatch(FastDepthTests.OriginalCard);
         using var nhwc = new OnnxDepthNetwork(CardFor(path, TensorLayout.Nhwc));
@@ -66,7 +68,7 @@ public sealed class DepthNetworkInterfaceTests : IDisposable
     {
         // Batch norm in training mode would normalise by the batch's own statistics: the score must use eval mode
         // (equal to the ONNX Runtime original) and hand the student back in training mode.
-        using var net = FastDepthOnnxWeights.Load(ModelStore.DefaultModelPath);
+        using var net = FastDepthOnnxWeights.Load(CheckoutModels.DefaultModelPath);
         net.train();
         var input = FastDepthTests.NyuBatch(FastDepthTests.OriginalCard);
         using var original = new OnnxDepthNetwork(FastDepthTests.OriginalCard);

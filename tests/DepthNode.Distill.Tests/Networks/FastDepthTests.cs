@@ -1,6 +1,8 @@
 using DepthNode.Distill.Export;
 using DepthNode.Distill.Networks;
 using DepthNode.Inference;
+using DepthNode.Inference.OnnxRuntime;
+using DepthNode.Installation;
 using DepthNode.Models;
 using DepthNode.Tests;
 using TorchSharp;
@@ -13,7 +15,7 @@ public class FastDepthTests(ITestOutputHelper output)
 {
     private static readonly string[] Frames = ["rgb_00000.jpg", "rgb_00050.jpg", "rgb_00100.jpg"];
 
-    internal static ModelCard OriginalCard => ModelCard.LoadFor(ModelStore.DefaultModelPath);
+    internal static ModelCard OriginalCard => ModelCard.LoadFor(CheckoutModels.DefaultModelPath);
 
     internal static NchwTensor NyuBatch(ModelCard card) =>
         NetworkInputs.Load(Frames.Select(f => SharedData.Path("data", "nyu", f)).ToList(), card.Input, new TensorSize(224, 224));
@@ -46,7 +48,7 @@ public class FastDepthTests(ITestOutputHelper output)
     [Fact]
     public void Load_InstalledFastDepth_HasThePrunedWidthsAndStateDictNames()
     {
-        using var net = FastDepthOnnxWeights.Load(ModelStore.DefaultModelPath);
+        using var net = FastDepthOnnxWeights.Load(CheckoutModels.DefaultModelPath);
 
         Assert.Equal(FastDepthWidths.NyuPruned, net.Widths);
         var names = net.state_dict().Keys.ToList();

@@ -2,6 +2,7 @@ using DepthNode.Distill.Frames;
 using DepthNode.Distill.Teachers;
 using DepthNode.Distill.Training;
 using DepthNode.Inference;
+using DepthNode.Installation;
 using DepthNode.Models;
 using DepthNode.Tests;
 using Microsoft.ML.OnnxRuntime;
@@ -21,7 +22,7 @@ public sealed class TeacherTests
         var input = new DenseTensor<float>([1, 3, 224, 224]);
         for (var i = 0; i < px.Length; i++)
             for (var c = 0; c < 3; c++) input.Buffer.Span[c * px.Length + i] = px[i][2 - c] / 255f;
-        using var session = new InferenceSession(ModelStore.DefaultModelPath);
+        using var session = new InferenceSession(CheckoutModels.DefaultModelPath);
         using var output = session.Run([NamedOnnxValue.CreateFromTensor(session.InputMetadata.Keys.First(), input)]);
         return output.First().AsEnumerable<float>().Select(d => d > 0 ? 1f / d : float.NaN).ToArray();
     }
@@ -34,7 +35,7 @@ public sealed class TeacherTests
     {
         var file = SharedData.Path("data", "nyu", "rgb_00050.jpg");
         using var set = FrameSet.Open([], [new FolderFrames(Path.GetDirectoryName(file)!, "rgb_00050.jpg")]);
-        var spec = new TeacherSpec("fastdepth", 1, ModelStore.DefaultModelPath, null, null, null, false);
+        var spec = new TeacherSpec("fastdepth", 1, CheckoutModels.DefaultModelPath, null, null, null, false);
         using var teacher = Teacher.Load(spec, _ => { });
         var sample = new CrossContextSample(new SquareBox(100, 20, 400), [new SquareBox(176, 176, 224)]);
 

@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using DepthNode.Depth;
-using DepthNode.Inference.Runtime;
 using DepthNode.Messages;
 using DepthNode.NodeLogic;
 using DepthNode.Synthetic;

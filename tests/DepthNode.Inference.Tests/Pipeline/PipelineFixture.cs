@@ -1,6 +1,7 @@
 using DepthNode.Cdr;
 using DepthNode.Inference;
-using DepthNode.Inference.Runtime;
+using DepthNode.Inference.OnnxRuntime;
+using DepthNode.Installation;
 using DepthNode.Messages;
 using DepthNode.NodeLogic;
 using DepthNode.Synthetic;
@@ -11,7 +12,7 @@ namespace DepthNode.Inference.Tests.Pipeline;
 internal static class PipelineFixture
 {
     public static OnnxDepthModel OpenFastDepth() =>
-        new(ModelCard.LoadFor(Models.ModelStore.DefaultModelPath), OnnxModelOptions.CpuOnly(threads: 1));
+        new(ModelCard.LoadFor(CheckoutModels.DefaultModelPath), OnnxModelOptions.CpuOnly(threads: 1));
 
     public static DepthPipeline Pipeline(IDepthModel model, DepthNodeOptions? options = null, List<string>? log = null) =>
         new(options ?? new DepthNodeOptions { MetricSource = Depth.MetricSource.GroundPlane }, model,

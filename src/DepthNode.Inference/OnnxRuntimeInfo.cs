@@ -1,6 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 
-namespace DepthNode.Inference.Runtime;
+namespace DepthNode.Inference.OnnxRuntime;
 
 /// <summary>What the loaded ONNX Runtime native library offers; used by <c>doctor</c> and logged at start.</summary>
 public static class OnnxRuntimeInfo

@@ -1,7 +1,6 @@
 using System.Globalization;
-using DepthNode.Inference;
 
-namespace DepthNode.Inference.Runtime;
+namespace DepthNode.Inference.OnnxRuntime;
 
 /// <summary>ONNX Runtime execution providers DepthNode knows, in the order they are tried by default.</summary>
 public enum ExecutionProviderKind { TensorRt, Cuda, Cpu }
