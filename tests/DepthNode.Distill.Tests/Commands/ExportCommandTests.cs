@@ -13,6 +13,7 @@ namespace DepthNode.Distill.Tests.Commands;
 
 /// <summary>`depth-distill export` end to end: files written, the node's own model loader and the `depthnode run`
 /// command take the export as it is, and its numbers equal the original network's.</summary>
+[Collection(GlobalTorchGenerator.Name)]
 public sealed class ExportCommandTests : IDisposable
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("export-command-");

@@ -20,13 +20,8 @@ public sealed class DepthAnythingArchitecture(DepthAnythingSize size) : DepthArc
 
     public override IReadOnlyList<string> WeightFormats => [".safetensors", ".pth"];
 
-    public override nn.Module<Tensor, Tensor> CreateRandom(long seed)
-    {
-        manual_seed(seed);
-        var network = new DepthAnythingNetwork(Size);
-        network.eval();
-        return network;
-    }
+    /// <summary>Seeded random weights calibrated to a non-zero disparity map, so the node can run the export.</summary>
+    public override nn.Module<Tensor, Tensor> CreateRandom(long seed) => DepthAnythingSeededWeights.Create(Size, seed);
 
     public override nn.Module<Tensor, Tensor> Load(string path)
     {

@@ -48,6 +48,30 @@ public sealed class DepthAnythingArchitectureTests : IDisposable
     }
 
     [Fact]
+    public void Export_DadSmallWithoutWeights_OnnxRuntimeGivesANonZeroVaryingDisparityOnARealFrame()
+    {
+        var onnx = Path.Combine(dir, "dad_small_random.onnx");
+
+        var (code, stdout, stderr) = Export("--arch", "dad-small", "--out", onnx);
+
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("SEEDED RANDOM", stderr);
+        // The node drops an all-zero map as unusable: the default initialisation left the final ReLU's input negative.
+        // As the node feeds it (the card's ImageNet mean/std), at a small size the card allows (multiples of 14).
+        using var rgb = OnnxReference.NyuImage(98, 70);
+        using var mean3 = tensor(new[] { 0.485f, 0.456f, 0.406f }).reshape(1, 3, 1, 1);
+        using var std3 = tensor(new[] { 0.229f, 0.224f, 0.225f }).reshape(1, 3, 1, 1);
+        using var image = (rgb - mean3) / std3;
+        using var disparity = OnnxReference.Run(File.ReadAllBytes(onnx), ("pixel_values", image));
+        var values = disparity.data<float>().ToArray();
+        var positive = values.Count(v => v > 0) / (double)values.Length;
+        var mean = values.Average();
+        var std = Math.Sqrt(values.Average(v => (v - mean) * (v - mean)));
+        Assert.True(positive > 0.95, $"only {positive:P1} of the disparity is above zero");
+        Assert.True(std > 0.01 * mean, $"disparity nearly constant: mean {mean}, std {std}");
+    }
+
+    [Fact]
     public void Export_DadBaseWithASmallCheckpoint_RefusesInOneLineAndWritesNothing()
     {
         using var small = SeededWeights.Small(seed: 12);
