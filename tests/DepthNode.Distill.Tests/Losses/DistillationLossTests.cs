@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace DepthNode.Distill.Tests.Losses;
 
+[Collection(GlobalTorchGenerator.Name)]
 public class DistillationLossTests
 {
     private static readonly RealPairBatch Real = new(stride: 2); // 320×240

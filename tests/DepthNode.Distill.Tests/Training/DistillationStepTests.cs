@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 
 namespace DepthNode.Distill.Tests.Training;
 
+[Collection(GlobalTorchGenerator.Name)]
 public class DistillationStepTests
 {
     /// <summary>A tiny conv student with an "encoder." and a "decoder." part (a stand-in for a real network).</summary>
