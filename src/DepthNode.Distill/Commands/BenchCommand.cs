@@ -29,7 +29,6 @@ public sealed class BenchCommand : ICommand, IHasValueOptions
         var images = ExportCommand.CheckImages(args.Option("images"));
         var seed = args.IntOption("seed", 0, min: 0);
         args.EnsureAllUsed(0);
-        if (runs < 1 || threads < 1) throw new CliException("--runs and --threads must be at least 1", 2);
         DepthArchitecture arch;
         try { arch = DepthArchitectures.Find(archName); }
         catch (ArgumentException e) { throw new CliException($"--arch: {e.Message}", 2); }
