@@ -3,7 +3,7 @@ namespace DepthNode.Bags;
 /// <summary>
 /// Which rosbag2 release a written bag is laid out for. Readers only parse what their release knows, and Humble's
 /// reader (rosbag2 0.15) reads <c>offered_qos_profiles</c> as a string of YAML with integer enums: it fails on the
-/// list of enum names that metadata version 9 writes. Iron, Jazzy and later read both layouts, so
+/// list of enum names that metadata version 9 writes (Iron's reader too). Jazzy and later read both layouts, so
 /// <see cref="Humble"/> is the layout every distro reads.
 /// </summary>
 public enum BagFormat
@@ -13,6 +13,6 @@ public enum BagFormat
     Humble,
 
     /// <summary>metadata.yaml version 9 (QoS as a list of enum names, type hashes, custom_data, ros_distro), the MCAP
-    /// <c>rosbag2</c> record holding the serialized metadata, ros_distro <c>jazzy</c>. Humble cannot read it.</summary>
+    /// <c>rosbag2</c> record holding the serialized metadata, ros_distro <c>jazzy</c>. Humble and Iron cannot read it.</summary>
     Jazzy,
 }
