@@ -17,8 +17,11 @@ public static class DepthModelFactory
         return File.Exists(inStore) ? inStore : model;
     }
 
-    public static OnnxModelOptions OptionsFor(DepthNodeOptions options, int? threads = null) => new()
+    /// <param name="warmupImageSize">The camera image size the node will see (e.g. a bag's first frame), so a network
+    /// whose input follows the image's aspect ratio warms up at the size it will run at; null: the card's size.</param>
+    public static OnnxModelOptions OptionsFor(DepthNodeOptions options, int? threads = null, TensorSize? warmupImageSize = null) => new()
     {
+        WarmupImageSize = warmupImageSize,
         Providers = options.ExecutionProviders.Select(p => p switch
         {
             "tensorrt" => ExecutionProviderKind.TensorRt,
@@ -30,10 +33,10 @@ public static class DepthModelFactory
     };
 
     public static OnnxDepthModel Open(DepthNodeOptions options, Action<string> log, int? threads = null, ModelCard? card = null,
-        string? modelDirectory = null)
+        string? modelDirectory = null, TensorSize? warmupImageSize = null)
     {
         card ??= ModelCard.LoadFor(ResolvePath(options.Model, modelDirectory));
-        return new OnnxDepthModel(card, OptionsFor(options, threads), log);
+        return new OnnxDepthModel(card, OptionsFor(options, threads, warmupImageSize), log);
     }
 
     private static string ExpandHome(string path) =>

@@ -52,6 +52,7 @@ public sealed class OnnxDepthModel : IDepthModel
                 _session.OutputMetadata.ToDictionary(kv => kv.Key, kv => new TensorDeclaration(kv.Value.ElementType, kv.Value.Dimensions)));
             _binding = _session.CreateIoBinding();
             var warm = _options.WarmupImageSize ?? new TensorSize(card.Input.Size.Width, card.Input.Size.Height);
+            _log($"model {card.Name}: warming up for {warm} camera images{(_options.WarmupImageSize is null ? " (the card's size)" : "")}");
             GetInputBuffer(InputSizeFor(warm.Width, warm.Height));
         }
         catch

@@ -45,7 +45,7 @@ internal static class Program
         RCLdotnet.Init(); // hands argv to rcl_init as well, so rcl sees the same remaps the configuration applied
         var node = RCLdotnet.CreateNode(config.NodeName, config.Namespace);
         using var model = DepthModelFactory.Open(config.Options, line => log.Write(LogLevel.Info, line));
-        using var pipeline = new DepthPipeline(config.Options, model, new NodeDiagnostics(config.NodeName, new StageTimings(4096)), log);
+        using var pipeline = new DepthPipeline(config, model, new NodeDiagnostics(config.NodeName, new StageTimings(4096)), log);
         using var nodeHandle = RclHandle.Of(node);
 
         var outputs = NodeWiring.Publishers(node, config, throttled, log);

@@ -17,9 +17,9 @@ public sealed class BagCommand : ICommand, IHasValueOptions
     public string Usage =>
         "bag info <bag> [--json]\n" +
         "       " + BagEcho.Usage + "\n" +
-        "       bag convert <in> <out> [--storage mcap|sqlite3] [--compression none|zstd|lz4] [--force]\n" +
+        "       bag convert <in> <out> " + BagOutputOptions.Usage + " [--force]\n" +
         "       bag recover <in.mcap> <out> [--compression none|zstd|lz4] [--force]   (out: a bag folder, or a file ending in .mcap)";
-    public IReadOnlyCollection<string> ValueOptions => ["storage", "compression", "topic", "limit"];
+    public IReadOnlyCollection<string> ValueOptions => [.. BagOutputOptions.Names, "topic", "limit"];
 
     private static readonly Dictionary<string, Func<Arguments, TextWriter, TextWriter, int>> SubCommands = new(StringComparer.Ordinal)
     {
@@ -118,16 +118,20 @@ public sealed class BagCommand : ICommand, IHasValueOptions
         var output = args.Positional(2, "out");
         var storageOption = BagOutputOptions.ParseStorage(args.Option("storage"));
         var compression = BagOutputOptions.ParseCompression(args.Option("compression"));
+        var formatOption = BagOutputOptions.ParseFormat(args.Option("bag-format"));
         var force = args.Flag("force");
         args.EnsureAllUsed(3);
         using var bag = BagReader.Open(input, w => stderr.WriteLine($"warning: {w}"));
         // Without --storage the output keeps the input's storage.
         var storage = storageOption ?? (bag.Info.StorageId == "sqlite3" ? BagStorage.Sqlite3 : BagStorage.Mcap);
         BagOutputOptions.CheckCombination(storage, compression);
+        // Without --bag-format a version-9 bag stays in Jazzy's layout; every other input gets Humble's, which every
+        // distro reads (metadata.yaml before 9 stores QoS as Humble does).
+        var format = formatOption ?? (bag.Info.MetadataVersion >= BagMetadata.CurrentVersion ? BagFormat.Jazzy : BagFormat.Humble);
         using var staged = StagedOutput.Begin(output, force, input);
-        var (n, replaced) = BagConverter.Run(bag, staged.Path, storage, compression);
+        var (n, replaced) = BagConverter.Run(bag, staged.Path, storage, compression, new BagWriterOptions { Format = format });
         staged.Commit();
-        stdout.WriteLine($"converted {n} messages on {bag.Info.Topics.Count} topics: {input} ({bag.Info.StorageId}) -> {output} ({(storage == BagStorage.Mcap ? "mcap" : "sqlite3")}{(compression == McapCompression.None ? "" : ", " + compression.ToString().ToLowerInvariant())})");
+        stdout.WriteLine($"converted {n} messages on {bag.Info.Topics.Count} topics: {input} ({bag.Info.StorageId}) -> {output} ({(storage == BagStorage.Mcap ? "mcap" : "sqlite3")}{(compression == McapCompression.None ? "" : ", " + compression.ToString().ToLowerInvariant())}, {format.ToString().ToLowerInvariant()} layout)");
         if (storage == BagStorage.Sqlite3 && bag.Info.StorageId == "mcap")
             stdout.WriteLine($"note: sqlite3 has no publish_time column: {replaced} of {n} messages had a publish_time other than their log_time; it now reads back as the log_time");
         return 0;
@@ -140,6 +144,7 @@ public sealed class BagCommand : ICommand, IHasValueOptions
         var input = args.Positional(1, "in.mcap");
         var output = args.Positional(2, "out");
         var compression = BagOutputOptions.ParseCompression(args.Option("compression"));
+        var formatOption = BagOutputOptions.ParseFormat(args.Option("bag-format"));
         var force = args.Flag("force");
         args.EnsureAllUsed(3);
         var given = input;

@@ -4,19 +4,35 @@ using DepthNode.CommandLine;
 namespace DepthNode.Cli.Commands;
 
 /// <summary>
-/// The <c>--storage</c> and <c>--compression</c> options of every command that writes a bag, parsed one way so
-/// they accept the same values and refuse bad ones with the same message.
+/// The <c>--storage</c>, <c>--compression</c> and <c>--bag-format</c> options of every command that writes a bag,
+/// parsed one way so they accept the same values and refuse bad ones with the same message.
 /// </summary>
 public static class BagOutputOptions
 {
-    /// <summary>Reads both options; <paramref name="defaultStorage"/> applies when --storage is absent.</summary>
-    public static (BagStorage Storage, McapCompression Compression) Parse(Arguments args, BagStorage defaultStorage = BagStorage.Mcap)
+    /// <summary>The option names, for a command's value-option list.</summary>
+    public static readonly string[] Names = ["storage", "compression", "bag-format"];
+
+    /// <summary>The three options as they appear in a command's usage line.</summary>
+    public const string Usage = "[--storage mcap|sqlite3] [--compression none|zstd|lz4] [--bag-format humble|jazzy]";
+
+    /// <summary>Reads the three options; <paramref name="defaultStorage"/> applies when --storage is absent, Humble's
+    /// layout when --bag-format is (<see cref="BagWriterOptions.Format"/> says why).</summary>
+    public static (BagStorage Storage, McapCompression Compression, BagWriterOptions Writer) Parse(Arguments args, BagStorage defaultStorage = BagStorage.Mcap)
     {
         var storage = ParseStorage(args.Option("storage")) ?? defaultStorage;
         var compression = ParseCompression(args.Option("compression"));
         CheckCombination(storage, compression);
-        return (storage, compression);
+        return (storage, compression, new BagWriterOptions { Format = ParseFormat(args.Option("bag-format")) ?? BagFormat.Humble });
     }
+
+    /// <summary>The --bag-format value, or null when the option is absent.</summary>
+    public static BagFormat? ParseFormat(string? value) => value switch
+    {
+        null => null,
+        "humble" => BagFormat.Humble,
+        "jazzy" => BagFormat.Jazzy,
+        _ => throw new CliException($"--bag-format must be humble or jazzy, got '{value}'", 2),
+    };
 
     /// <summary>Chunk compression is an MCAP feature; sqlite3 bags store messages as they are.</summary>
     public static void CheckCombination(BagStorage storage, McapCompression compression)

@@ -20,8 +20,8 @@ public sealed class Kitti2BagCommand : ICommand, IHasValueOptions
 {
     public string Name => "kitti2bag";
     public string Summary => "convert a KITTI odometry or raw folder (images, calibration, times, poses) into a rosbag2 bag";
-    public string Usage => "kitti2bag <folder> <out> [--storage mcap|sqlite3] [--compression none|zstd|lz4] [--poses FILE] [--force]";
-    public IReadOnlyCollection<string> ValueOptions => ["storage", "compression", "poses"];
+    public string Usage => "kitti2bag <folder> <out> " + BagOutputOptions.Usage + " [--poses FILE] [--force]";
+    public IReadOnlyCollection<string> ValueOptions => [.. BagOutputOptions.Names, "poses"];
 
     // rclcpp defaults (reliable, volatile, keep last 10); /tf_static is transient local like tf2's static broadcaster.
     private const string VolatileQos =
@@ -34,7 +34,7 @@ public sealed class Kitti2BagCommand : ICommand, IHasValueOptions
     {
         var folder = args.Positional(0, "folder");
         var output = args.Positional(1, "out");
-        var (storage, compression) = BagOutputOptions.Parse(args);
+        var (storage, compression, writerOptions) = BagOutputOptions.Parse(args);
         var posesOption = args.Option("poses");
         var force = args.Flag("force");
         args.EnsureAllUsed(2);
@@ -49,7 +49,7 @@ public sealed class Kitti2BagCommand : ICommand, IHasValueOptions
         using var cdr = new CdrWriter(2 << 20);
         long written = 0;
         using var staged = StagedOutput.Begin(output, force, folder, posesOption);
-        using (var bag = BagWriter.Create(staged.Path, storage, compression))
+        using (var bag = BagWriter.Create(staged.Path, storage, compression, writerOptions))
         {
             void Topic(string name, string type, string qos) =>
                 bag.AddTopic(new TopicInfo(name, type, "cdr", qos, "", MessageDefinitions.Get(type), "ros2msg"));

@@ -25,9 +25,9 @@ public sealed class RunCommand : ICommand, IHasValueOptions
     public string Summary => "run the depth pipeline over a bag and record depth, camera_info, points, colorized depth";
     public string Usage => "run [--bag <in>] [--out <out>] [--config <params.yaml>] [--model <card|onnx>] " +
         "[--metric-source model|fixed|sparse_depth|ground_plane] [--image-topic T | --compressed-image-topic T] [--camera-info-topic T] " +
-        "[--storage mcap|sqlite3] [--compression none|zstd|lz4] [--copy-inputs] [--limit N] [--previews N] [--threads N] [--rate R] [--force]";
+        BagOutputOptions.Usage + " [--copy-inputs] [--limit N] [--previews N] [--threads N] [--rate R] [--force]";
     public IReadOnlyCollection<string> ValueOptions { get; } =
-        ["bag", "out", "config", "model", "metric-source", "image-topic", "compressed-image-topic", "camera-info-topic", "storage", "compression", "limit", "previews", "threads", "frames", "rate"];
+        ["bag", "out", "config", "model", "metric-source", "image-topic", "compressed-image-topic", "camera-info-topic", .. BagOutputOptions.Names, "limit", "previews", "threads", "frames", "rate"];
 
     public int Run(Arguments args, TextWriter stdout, TextWriter stderr)
     {
@@ -47,7 +47,7 @@ public sealed class RunCommand : ICommand, IHasValueOptions
         if (named.CompressedImage is { } cit) options = options with { CompressedImageTopic = cit };
         if (named.CameraInfo is { } ct) options = options with { CameraInfoTopic = ct };
         options = options.Validate();
-        var (storage, compression) = BagOutputOptions.Parse(args);
+        var (storage, compression, writerOptions) = BagOutputOptions.Parse(args);
         var copyInputs = args.Flag("copy-inputs");
         var limit = args.IntOption("limit", 0, min: 0, meaning: "0 = every frame");
         var previews = args.IntOption("previews", 4, min: 0);
@@ -76,7 +76,8 @@ public sealed class RunCommand : ICommand, IHasValueOptions
 
         using var reader = BagReader.Open(bag!, w => log.Write(NodeLogic.LogLevel.Warn, $"{bag}: {w}"));
         var topics = BagInputTopics.Choose(reader.Info, options, log, named);
-        using var depthModel = DepthModelFactory.Open(options, line => log.Write(NodeLogic.LogLevel.Info, line), threads > 0 ? threads : null, modelDirectory: CheckoutModels.Directory);
+        using var depthModel = DepthModelFactory.Open(options, line => log.Write(NodeLogic.LogLevel.Info, line), threads > 0 ? threads : null,
+            modelDirectory: CheckoutModels.Directory, warmupImageSize: FirstFrameSize.Of(reader, topics));
         stdout.WriteLine($"model: {depthModel.Card.Name} on {depthModel.Provider}; metric source: {SnakeCase.From(options.MetricSource.ToString())}");
         var diagnostics = new NodeDiagnostics("depth_node", new StageTimings(4096));
         using var pipeline = new DepthPipeline(options, depthModel, diagnostics, log);
@@ -98,7 +99,7 @@ public sealed class RunCommand : ICommand, IHasValueOptions
             },
         };
         BagRunSummary summary;
-        using (var writer = BagWriter.Create(staged.Path, storage, compression))
+        using (var writer = BagWriter.Create(staged.Path, storage, compression, writerOptions))
             summary = runner.Run(reader, writer, topics);
         // A run that processed nothing failed: it leaves no output behind (and an earlier one stays as it was).
         if (summary.Processed > 0) staged.Commit();

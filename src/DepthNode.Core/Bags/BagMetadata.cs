@@ -9,11 +9,14 @@ public sealed record BagFileInfo(string Path, long StartTimeNs, long DurationNs,
 
 /// <summary>
 /// The <c>rosbag2_bagfile_information</c> document of <c>metadata.yaml</c>. Reads versions 4–9 (QoS as a YAML
-/// document inside a string up to 8, a real list from 9); <see cref="ToYaml"/> writes version 9, as Jazzy does.
+/// document inside a string up to 8, a real list from 9); <see cref="ToYaml"/> writes version 9 as Jazzy does or
+/// version 5 as Humble does (<see cref="BagFormat"/>).
 /// </summary>
 public sealed record BagMetadata
 {
     public const int CurrentVersion = 9;
+    /// <summary>The version Humble's rosbag2 writes (its <c>BagMetadata::version</c>).</summary>
+    public const int HumbleVersion = 5;
     public int Version { get; init; } = CurrentVersion;
     public string StorageIdentifier { get; init; } = "mcap";
     public long DurationNs { get; init; }
@@ -86,12 +89,17 @@ public sealed record BagMetadata
         };
     }
 
-    /// <summary>metadata.yaml text, version 9 layout (QoS as a list with enum names).</summary>
-    public string ToYaml()
+    /// <summary>
+    /// metadata.yaml text. Jazzy: version 9 (QoS as a list with enum names, type hashes, custom_data, ros_distro).
+    /// Humble: version 5 with exactly the fields Humble's rosbag2 writes; each topic's QoS is one string of YAML with
+    /// integer enums, the only form Humble's reader accepts (it reads the field with <c>as&lt;std::string&gt;()</c>).
+    /// </summary>
+    public string ToYaml(BagFormat format)
     {
+        var humble = format == BagFormat.Humble;
         var w = new StringBuilder();
         w.Append("rosbag2_bagfile_information:\n");
-        w.Append("  version: ").Append(CurrentVersion).Append('\n');
+        w.Append("  version: ").Append(humble ? HumbleVersion : CurrentVersion).Append('\n');
         w.Append("  storage_identifier: ").Append(Q(StorageIdentifier)).Append('\n');
         w.Append("  duration:\n    nanoseconds: ").Append(DurationNs.ToString(CultureInfo.InvariantCulture)).Append('\n');
         w.Append("  starting_time:\n    nanoseconds_since_epoch: ").Append(StartingTimeNs.ToString(CultureInfo.InvariantCulture)).Append('\n');
@@ -104,8 +112,15 @@ public sealed record BagMetadata
             w.Append("        type: ").Append(Q(t.Topic.Type)).Append('\n');
             w.Append("        serialization_format: ").Append(Q(t.Topic.SerializationFormat)).Append('\n');
             w.Append("        offered_qos_profiles:");
-            QosYaml.AppendAsList(w, t.Topic.OfferedQosProfiles, "          ");
-            w.Append("        type_description_hash: ").Append(Q(t.Topic.TypeDescriptionHash)).Append('\n');
+            if (humble)
+            {
+                w.Append(' ').Append(Q(QosYaml.ToIntegerEnums(t.Topic.OfferedQosProfiles))).Append('\n');
+            }
+            else
+            {
+                QosYaml.AppendAsList(w, t.Topic.OfferedQosProfiles, "          ");
+                w.Append("        type_description_hash: ").Append(Q(t.Topic.TypeDescriptionHash)).Append('\n');
+            }
             w.Append("      message_count: ").Append(t.MessageCount.ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
         w.Append("  compression_format: ").Append(Q(CompressionFormat)).Append('\n');
@@ -120,6 +135,7 @@ public sealed record BagMetadata
             w.Append("      duration:\n        nanoseconds: ").Append(f.DurationNs.ToString(CultureInfo.InvariantCulture)).Append('\n');
             w.Append("      message_count: ").Append(f.MessageCount.ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
+        if (humble) return w.ToString();
         w.Append("  custom_data:").Append(CustomData.Count == 0 ? " ~\n" : "\n");
         foreach (var (k, v) in CustomData) w.Append("    ").Append(Q(k)).Append(": ").Append(Q(v)).Append('\n');
         w.Append("  ros_distro: ").Append(Q(RosDistro)).Append('\n');

@@ -6,9 +6,11 @@ namespace DepthNode.Bags;
 
 public sealed record BagWriterOptions
 {
-    /// <summary>Written to metadata.yaml <c>ros_distro</c>, the MCAP <c>rosbag2</c> record and the sqlite <c>schema</c> table.
-    /// The layout written is Jazzy's (metadata version 9).</summary>
-    public string RosDistro { get; init; } = "jazzy";
+    /// <summary>The rosbag2 release the bag is laid out for. Humble by default: the node's image is Humble, and Iron,
+    /// Jazzy and later read Humble's layout too, while Humble cannot read Jazzy's.</summary>
+    public BagFormat Format { get; init; } = BagFormat.Humble;
+    /// <summary>Written to the sqlite <c>schema</c> table, the MCAP <c>rosbag2</c> record and (Jazzy) metadata.yaml.</summary>
+    public string RosDistro => Format == BagFormat.Humble ? "humble" : "jazzy";
     /// <summary>MCAP chunk size (uncompressed bytes).</summary>
     public int McapChunkSize { get; init; } = 768 * 1024;
     public bool McapUseChunks { get; init; } = true;
@@ -17,7 +19,10 @@ public sealed record BagWriterOptions
 /// <summary>
 /// Writes a rosbag2 bag folder as `ros2 bag record` does: <c>&lt;folder&gt;/&lt;name&gt;_0.mcap</c> (profile <c>ros2</c>,
 /// <c>ros2msg</c> schemas, <c>cdr</c> channels with <c>offered_qos_profiles</c> metadata, the <c>rosbag2</c> metadata
-/// record) or <c>&lt;name&gt;_0.db3</c> (schema 4), then <c>metadata.yaml</c> version 9 on <see cref="Dispose"/>.
+/// record) or <c>&lt;name&gt;_0.db3</c> (schema 4), then <c>metadata.yaml</c> on <see cref="Dispose"/>, in the layout
+/// of <see cref="BagWriterOptions.Format"/>. Humble's reader ignores what it does not query (the sqlite
+/// <c>type_description_hash</c> column and <c>message_definitions</c> table, the MCAP <c>topic_type_hash</c>), so those
+/// are written in both layouts and a converted bag keeps its message definitions.
 /// </summary>
 public sealed class BagWriter : IBagWriter
 {
@@ -76,15 +81,19 @@ public sealed class BagWriter : IBagWriter
             ushort schema = 0;
             if (topic.Type.Length > 0)
                 schema = _mcap.AddSchema(topic.Type, topic.MessageDefinitionEncoding, Encoding.UTF8.GetBytes(topic.MessageDefinition));
-            var metadata = new Dictionary<string, string> { ["offered_qos_profiles"] = topic.OfferedQosProfiles };
+            var metadata = new Dictionary<string, string> { ["offered_qos_profiles"] = StoredQos(topic) };
             if (topic.TypeDescriptionHash.Length > 0) metadata["topic_type_hash"] = topic.TypeDescriptionHash;
             channel = _mcap.AddChannel(schema, topic.Name, topic.SerializationFormat, metadata);
         }
-        else _sqlite!.AddTopic(topic);
+        else _sqlite!.AddTopic(topic with { OfferedQosProfiles = StoredQos(topic) });
         var written = new WrittenTopic(topic, channel);
         _topics[topic.Name] = written;
         _topicOrder.Add(written);
     }
+
+    /// <summary>Humble's player parses a storage file's QoS text with integer enums only (when there is no metadata.yaml).</summary>
+    private string StoredQos(TopicInfo topic) =>
+        _options.Format == BagFormat.Humble ? QosYaml.ToIntegerEnums(topic.OfferedQosProfiles) : topic.OfferedQosProfiles;
 
     public void Write(string topicName, long logTimeNs, long publishTimeNs, ReadOnlySpan<byte> data)
     {
@@ -113,15 +122,19 @@ public sealed class BagWriter : IBagWriter
     {
         if (_disposed) return;
         _disposed = true;
-        var yaml = Metadata().ToYaml();
+        var humble = _options.Format == BagFormat.Humble;
+        var yaml = Metadata().ToYaml(_options.Format);
         if (_mcap is not null)
         {
+            // As each release's rosbag2 writes it: Humble only names the distro, Iron and later embed metadata.yaml.
             using (_mcap)
-                _mcap.WriteMetadata("rosbag2", new Dictionary<string, string> { ["serialized_metadata"] = yaml }); // as rosbag2 (libmcap 1.x) writes it
+                _mcap.WriteMetadata("rosbag2", humble
+                    ? new Dictionary<string, string> { ["ROS_DISTRO"] = _options.RosDistro }
+                    : new Dictionary<string, string> { ["serialized_metadata"] = yaml });
         }
         if (_sqlite is not null)
         {
-            using (_sqlite) _sqlite.WriteMetadata(BagMetadata.CurrentVersion, yaml);
+            using (_sqlite) _sqlite.WriteMetadata(humble ? BagMetadata.HumbleVersion : BagMetadata.CurrentVersion, yaml);
         }
         File.WriteAllText(Path.Combine(_folder, "metadata.yaml"), yaml);
     }

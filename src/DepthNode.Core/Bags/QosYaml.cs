@@ -6,7 +6,7 @@ namespace DepthNode.Bags;
 
 /// <summary>
 /// QoS profile lists: v≤8 stores YAML text with integer rmw enums; v9 a YAML list with enum names. Conversion keeps
-/// every field and maps the enums (rmw_qos_*_policy_e values).
+/// every field and maps the enums (rmw_qos_*_policy_e values) either way.
 /// </summary>
 public static class QosYaml
 {
@@ -32,34 +32,69 @@ public static class QosYaml
     public static string Emit(YamlNode node)
     {
         var b = new StringBuilder();
-        EmitNode(b, node, "", inSequence: false, convertEnums: false);
+        EmitNode(b, node, "", inSequence: false, EnumStyle.AsStored);
         return b.ToString().TrimEnd('\n');
+    }
+
+    /// <summary>
+    /// <paramref name="qosText"/> (either form) as the text Humble stores and parses: enums as rmw integers
+    /// (<c>- history: 1\n  depth: 10\n  reliability: 1</c>...). Text already in that form, empty text (Humble's player
+    /// reads it as "no recorded offers") and unparsable text are returned unchanged, so conversion keeps their bytes.
+    /// </summary>
+    public static string ToIntegerEnums(string qosText)
+    {
+        if (Load(qosText) is not YamlSequenceNode seq || !HasEnumName(seq)) return qosText;
+        var b = new StringBuilder();
+        EmitNode(b, seq, "", inSequence: false, EnumStyle.Integers);
+        return b.ToString();
     }
 
     /// <summary>Appends <paramref name="qosText"/> as a v9 list after "offered_qos_profiles:".</summary>
     public static void AppendAsList(StringBuilder w, string qosText, string indent)
     {
-        YamlNode? node = null;
-        if (!string.IsNullOrWhiteSpace(qosText))
-        {
-            try
-            {
-                var s = new YamlStream();
-                s.Load(new StringReader(qosText));
-                node = s.Documents.Count > 0 ? s.Documents[0].RootNode : null;
-            }
-            catch (YamlDotNet.Core.YamlException) { node = null; }
-        }
-        if (node is not YamlSequenceNode seq || seq.Children.Count == 0)
+        if (Load(qosText) is not YamlSequenceNode seq || seq.Children.Count == 0)
         {
             w.Append(" []\n");
             return;
         }
         w.Append('\n');
-        EmitNode(w, seq, indent, inSequence: false, convertEnums: true);
+        EmitNode(w, seq, indent, inSequence: false, EnumStyle.Names);
     }
 
-    private static void EmitNode(StringBuilder b, YamlNode node, string indent, bool inSequence, bool convertEnums)
+    private enum EnumStyle { AsStored, Names, Integers }
+
+    private static bool HasEnumName(YamlNode node) => node switch
+    {
+        YamlSequenceNode seq => seq.Children.Any(HasEnumName),
+        YamlMappingNode map => map.Children.Any(kv =>
+            kv.Value is YamlScalarNode { Value: { } v } && kv.Key is YamlScalarNode { Value: { } k } && EnumNames.ContainsKey(k)
+                ? !int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out _)
+                : HasEnumName(kv.Value)),
+        _ => false,
+    };
+
+    private static YamlNode? Load(string qosText)
+    {
+        if (string.IsNullOrWhiteSpace(qosText)) return null;
+        try
+        {
+            var s = new YamlStream();
+            s.Load(new StringReader(qosText));
+            return s.Documents.Count > 0 ? s.Documents[0].RootNode : null;
+        }
+        catch (YamlDotNet.Core.YamlException) { return null; }
+    }
+
+    private static string ConvertEnum(string key, string value, EnumStyle style)
+    {
+        if (style == EnumStyle.AsStored || !EnumNames.TryGetValue(key, out var names)) return value;
+        if (style == EnumStyle.Names)
+            return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i < names.Length ? names[i] : value;
+        var index = Array.IndexOf(names, value);
+        return index >= 0 ? index.ToString(CultureInfo.InvariantCulture) : value;
+    }
+
+    private static void EmitNode(StringBuilder b, YamlNode node, string indent, bool inSequence, EnumStyle style)
     {
         switch (node)
         {
@@ -68,7 +103,7 @@ public static class QosYaml
                 {
                     b.Append(indent).Append("- ");
                     if (item is YamlScalarNode s) b.Append(s.Value).Append('\n');
-                    else EmitNode(b, item, indent + "  ", inSequence: true, convertEnums);
+                    else EmitNode(b, item, indent + "  ", inSequence: true, style);
                 }
                 break;
             case YamlMappingNode map:
@@ -79,17 +114,11 @@ public static class QosYaml
                     first = false;
                     var key = ((YamlScalarNode)k).Value ?? "";
                     b.Append(key).Append(':');
-                    if (v is YamlScalarNode sv)
-                    {
-                        var value = sv.Value ?? "";
-                        if (convertEnums && EnumNames.TryGetValue(key, out var names) && int.TryParse(value, out var i) && i >= 0 && i < names.Length)
-                            value = names[i];
-                        b.Append(' ').Append(value).Append('\n');
-                    }
+                    if (v is YamlScalarNode sv) b.Append(' ').Append(ConvertEnum(key, sv.Value ?? "", style)).Append('\n');
                     else
                     {
                         b.Append('\n');
-                        EmitNode(b, v, indent + "  ", inSequence: false, convertEnums);
+                        EmitNode(b, v, indent + "  ", inSequence: false, style);
                     }
                 }
                 break;

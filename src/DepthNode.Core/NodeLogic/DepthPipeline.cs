@@ -27,7 +27,12 @@ namespace DepthNode.NodeLogic;
 /// </summary>
 public sealed class DepthPipeline : IDisposable
 {
+    // Parameter names in messages come from the declared table, so a renamed parameter cannot leave a stale name here.
+    private static readonly string MetricSourceParameter = DepthNodeOptions.Table.Of(nameof(DepthNodeOptions.MetricSource)).Name;
+    private static readonly string CloudRgbParameter = DepthNodeOptions.Table.Of(nameof(DepthNodeOptions.CloudRgb)).Name;
+
     private readonly DepthNodeOptions _options;
+    private readonly string _sparseDepthTopic;
     private readonly IDepthModel _model;
     private readonly ThrottledLog _log;
     private readonly ImagePreprocessor _preprocessor;
@@ -57,9 +62,18 @@ public sealed class DepthPipeline : IDisposable
     private byte[] _lastFormatUtf8 = [];
     private long _droppedSinceOutput;
 
+    /// <summary>For a node in the root namespace without remaps (bag playback, eval, bench).</summary>
     public DepthPipeline(DepthNodeOptions options, IDepthModel model, NodeDiagnostics diagnostics, ILogSink log)
+        : this(NodeConfiguration.ForOptions(options), model, diagnostics, log)
     {
+    }
+
+    /// <summary>For the node as configured: messages name its topics as it resolved them (namespace, remaps).</summary>
+    public DepthPipeline(NodeConfiguration node, IDepthModel model, NodeDiagnostics diagnostics, ILogSink log)
+    {
+        var options = node.Options;
         _options = options.Validate();
+        _sparseDepthTopic = node.NameOf(NodeTopic.SparseDepth);
         _model = model;
         Diagnostics = diagnostics;
         Diagnostics.Provider = model.Provider;
@@ -80,8 +94,9 @@ public sealed class DepthPipeline : IDisposable
         {
             case MetricSource.Model when kind != DepthOutputKind.MetricDepth:
                 throw new InvalidDataException(
-                    $"metric_source 'model' needs a network that outputs metres, but {model.Card.Name} outputs {kind}; " +
-                    "use fixed, sparse_depth or ground_plane");
+                    $"{MetricSourceParameter} '{SnakeCase.From(nameof(MetricSource.Model))}' needs a network that outputs metres, " +
+                    $"but {model.Card.Name} outputs {kind}; use " +
+                    string.Join(", ", DepthNodeOptions.Table.Of(nameof(DepthNodeOptions.MetricSource)).AllowedValues.Where(v => v != SnakeCase.From(nameof(MetricSource.Model)))));
             case MetricSource.Model:
                 _fixedScale = FixedMetricScale.Model;
                 break;
@@ -219,8 +234,8 @@ public sealed class DepthPipeline : IDisposable
         }
         else if (sparseDepth.Length != imagePixels)
             return Drop(FrameDropReason.MetricFitFailed, sparseDepth.IsEmpty
-                ? $"sparse_depth: no sparse depth received on {_options.SparseDepthTopic}"
-                : $"sparse_depth: {sparseDepth.Length} pixels for a {width}x{height} image");
+                ? $"{_metricSourceName}: no sparse depth received on {_sparseDepthTopic}"
+                : $"{_metricSourceName}: {sparseDepth.Length} pixels for a {width}x{height} image");
         else
         {
             // The sparse points live on the camera's pixel grid: the prediction is fitted there.
@@ -358,7 +373,7 @@ public sealed class DepthPipeline : IDisposable
 
     private ColorLayout? NoColor(PixelEncoding encoding)
     {
-        _log.Log("cloud_rgb", LogLevel.Warn, $"cloud_rgb: {PixelEncodings.Name(encoding)} input has no colour layout a cloud can use; points are grey");
+        _log.Log(CloudRgbParameter, LogLevel.Warn, $"{CloudRgbParameter}: {PixelEncodings.Name(encoding)} input has no colour layout a cloud can use; points are grey");
         return null;
     }
 

@@ -151,4 +151,36 @@ public class BagCommandTests
         Assert.Equal(2, code);
         Assert.Contains("--storage must be mcap or sqlite3", stderr);
     }
+
+    [Fact]
+    public void Convert_UnknownBagFormat_ExitTwoNamingTheAllowedValues()
+    {
+        var (code, _, stderr) = CliRunner.Run("bag", "convert", Talker("mcap"), "/tmp/x", "--bag-format", "iron");
+        Assert.Equal(2, code);
+        Assert.Equal("depthnode bag: --bag-format must be humble or jazzy, got 'iron'", stderr.Trim());
+    }
+
+    [Fact]
+    public void Convert_WithoutBagFormat_KeepsAVersion9BagJazzy_AndGivesOlderOnesHumblesLayout()
+    {
+        var dir = TempDir();
+        try
+        {
+            var jazzy = Path.Combine(dir, "jazzy");
+            var (code, stdout, stderr) = CliRunner.Run("bag", "convert", Talker("mcap"), jazzy, "--bag-format", "jazzy");
+            Assert.True(code == 0, stderr);
+            Assert.Contains("jazzy layout", stdout);
+            var again = Path.Combine(dir, "again");
+            (code, stdout, stderr) = CliRunner.Run("bag", "convert", jazzy, again);
+            Assert.True(code == 0, stderr);
+            Assert.Contains("  version: 9\n", File.ReadAllText(Path.Combine(again, "metadata.yaml")));
+            var humble = Path.Combine(dir, "humble");
+            (code, _, stderr) = CliRunner.Run("bag", "convert", Talker("sqlite3"), humble); // metadata.yaml version 4
+            Assert.True(code == 0, stderr);
+            var yaml = File.ReadAllText(Path.Combine(humble, "metadata.yaml"));
+            Assert.Contains("  version: 5\n", yaml);
+            Assert.Empty(HumbleBagRules.Violations(yaml));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }

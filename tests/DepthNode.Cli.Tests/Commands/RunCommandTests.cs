@@ -61,6 +61,34 @@ public class RunCommandTests
     }
 
     [Fact]
+    public void Run_KittiBagByDefault_WritesABagHumbleReads_AndWarmsTheModelUpAtTheCameraSize()
+    {
+        var dir = TempDir();
+        var input = Path.Combine(dir, "kitti07");
+        var (code, stdout, stderr) = CliRunner.Run("kitti2bag", SharedData.Path("data", "kitti", "odometry_07"), input, "--bag-format", "humble");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Empty(HumbleBagRules.Violations(File.ReadAllText(Path.Combine(input, "metadata.yaml"))));
+        var output = Path.Combine(dir, "kitti07-depth");
+        (code, stdout, stderr) = CliRunner.Run("run", "--bag", input, "--out", output, "--limit", "2", "--metric-source", "ground_plane", "--previews", "0");
+        Assert.True(code == 0, stdout + stderr);
+
+        // The camera's size, read from the recording's first PNG by OpenCV, is what the network warms up for.
+        using (var first = Cv2.ImRead(SharedData.Path("data", "kitti", "odometry_07", "image_0", "000000.png"), ImreadModes.Unchanged))
+            Assert.Contains($"model fastdepth_7: warming up for {first.Width}x{first.Height} camera images", stderr);
+
+        var yaml = File.ReadAllText(Path.Combine(output, "metadata.yaml"));
+        Assert.Empty(HumbleBagRules.Violations(yaml));
+        Assert.Contains("  version: 5\n", yaml);
+        using var bag = BagReader.Open(output);
+        Assert.Equal(5, bag.Info.MetadataVersion);
+        Assert.Equal(2, bag.ReadMessages(new BagReadOptions { Topics = ["/depth/image"] }).Count());
+        // The node's publishers offer reliable (1), volatile (2), keep_last (1): rmw's integers, as Humble reads them.
+        var qos = bag.Info.Topics.Single(t => t.Topic.Name == "/depth/image").Topic.OfferedQosProfiles;
+        Assert.Empty(HumbleBagRules.QosViolations(qos));
+        Assert.StartsWith("- history: 1\n  depth: 5\n  reliability: 1\n  durability: 2\n", qos);
+    }
+
+    [Fact]
     public void Run_AtRecordedPace_ThroughTheLiveNode_AccountsForEveryFrame()
     {
         var dir = TempDir();

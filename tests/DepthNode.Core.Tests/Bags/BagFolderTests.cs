@@ -149,7 +149,7 @@ public class BagFolderTests
                 File.Delete(Path.Combine(dir, name));
                 md = md with { RelativeFilePaths = [name + ".zstd"] };
             }
-            File.WriteAllText(Path.Combine(dir, "metadata.yaml"), md.ToYaml());
+            File.WriteAllText(Path.Combine(dir, "metadata.yaml"), md.ToYaml(BagFormat.Jazzy));
             using var bag = BagReader.Open(dir);
             Assert.Equal("zstd", bag.Info.Compression);
             Assert.Equal(SyntheticBag.InLogTimeOrder(messages).Select(m => m.Data), bag.ReadMessages().Select(m => m.Data.ToArray()));
@@ -225,7 +225,7 @@ public class BagFolderTests
                     RelativeFilePaths = [$"split_0.{ext}", $"split_1.{ext}"],
                     Topics = SyntheticBag.Topics.Select(t => new TopicSummary(t, messages.Count(m => m.Topic == t.Name))).ToList(),
                 };
-                File.WriteAllText(Path.Combine(dir, "metadata.yaml"), md.ToYaml());
+                File.WriteAllText(Path.Combine(dir, "metadata.yaml"), md.ToYaml(BagFormat.Jazzy));
             }
             using var bag = BagReader.Open(dir);
             Assert.Equal(2, bag.Info.Files.Count);
@@ -262,7 +262,7 @@ public class BagFolderTests
     public void MetadataVersion9_IsWritten_WithQosAsListOfEnumNames_AndReadsBack()
     {
         var v4 = BagMetadata.Load(Rosbag2("rosbag2_py", "test", "resources", "mcap", "talker", "metadata.yaml"));
-        var yaml = (v4 with { RosDistro = "jazzy" }).ToYaml();
+        var yaml = (v4 with { RosDistro = "jazzy" }).ToYaml(BagFormat.Jazzy);
         var v9 = BagMetadata.Parse(yaml);
         Assert.Equal(9, v9.Version);
         Assert.Equal(v4.MessageCount, v9.MessageCount);

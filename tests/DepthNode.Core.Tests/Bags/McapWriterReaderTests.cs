@@ -192,15 +192,16 @@ public class McapWriterReaderTests
 public class BagWriterReferenceTests
 {
     [Theory]
-    [InlineData(McapCompression.Zstd)]
-    [InlineData(McapCompression.Lz4)]
-    public void BagFolderWrittenLikeRos2BagRecord_IsReadByMcapCore(McapCompression compression)
+    [InlineData(McapCompression.Zstd, BagFormat.Jazzy)]
+    [InlineData(McapCompression.Lz4, BagFormat.Jazzy)]
+    [InlineData(McapCompression.Zstd, BagFormat.Humble)]
+    public void BagFolderWrittenLikeRos2BagRecord_IsReadByMcapCore(McapCompression compression, BagFormat format)
     {
         var source = DepthNode.Tests.SharedData.Path("bags", "rosbag2", "rosbag2_tests", "resources", "sqlite3", "cdr_test");
         var dir = SyntheticBag.TempDir("bagwriter-ref");
         try
         {
-            using (var input = BagReader.Open(source)) BagConverter.Convert(input, dir, BagStorage.Mcap, compression);
+            using (var input = BagReader.Open(source)) BagConverter.Convert(input, dir, BagStorage.Mcap, compression, new BagWriterOptions { Format = format });
             var file = Path.Combine(dir, Path.GetFileName(dir) + "_0.mcap");
             var js = McapReference.Run("check", file);
             using var original = BagReader.Open(source);
@@ -216,8 +217,15 @@ public class BagWriterReferenceTests
                 Assert.Equal(t.Topic.MessageDefinition, s.GetProperty("data").GetString());
                 Assert.Equal(t.MessageCount, js.GetProperty("perTopic").GetProperty(t.Topic.Name).GetInt32());
             }
-            // The rosbag2 metadata record carries the same document as metadata.yaml, as rosbag2 writes it.
             var record = js.GetProperty("metadata").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "rosbag2");
+            if (format == BagFormat.Humble)
+            {
+                // Humble's plugin names the distro only; its metadata.yaml is version 5.
+                Assert.Equal("humble", record.GetProperty("metadata").GetProperty("ROS_DISTRO").GetString());
+                Assert.Equal(5, BagMetadata.Load(Path.Combine(dir, "metadata.yaml")).Version);
+                return;
+            }
+            // Iron and later: the rosbag2 metadata record carries the same document as metadata.yaml.
             var yaml = record.GetProperty("metadata").GetProperty("serialized_metadata").GetString()!;
             Assert.Equal(File.ReadAllText(Path.Combine(dir, "metadata.yaml")), yaml);
             var md = BagMetadata.Parse(yaml);

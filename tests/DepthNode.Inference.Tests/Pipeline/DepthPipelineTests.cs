@@ -144,6 +144,30 @@ public class DepthPipelineTests
         Assert.True(pipeline.ProcessImage(payload, StreetScene.CameraInfoAt(0)));
     }
 
+    [Theory]
+    [InlineData(new string[0], "/lidar/depth")]
+    [InlineData(new[] { "-r", "__ns:=/front" }, "/front/lidar/depth")]
+    [InlineData(new[] { "-r", "lidar/depth:=/velodyne/depth_image" }, "/velodyne/depth_image")]
+    public void SparseDepthMissing_DropNamesTheTopicAsTheNodeResolvedIt(string[] rosArgs, string resolved)
+    {
+        using var model = PipelineFixture.OpenFastDepth();
+        var node = NodeConfiguration.FromArguments(["--ros-args", "-p", "metric_source:=sparse_depth", .. rosArgs]);
+        using var pipeline = new DepthPipeline(node, model, new NodeDiagnostics("depth_node", new StageTimings()), new PipelineFixture.ListSink([]));
+        var (payload, _) = PipelineFixture.StreetFrame(0);
+        Assert.False(pipeline.ProcessImage(payload, StreetScene.CameraInfoAt(0)));
+        Assert.Equal($"sparse_depth: no sparse depth received on {resolved}", pipeline.Diagnostics.LastError(FrameDropReason.MetricFitFailed));
+    }
+
+    [Fact]
+    public void SparseDepthMissing_OptionsOnly_NamesTheRootNamespaceTopic()
+    {
+        using var model = PipelineFixture.OpenFastDepth();
+        using var pipeline = PipelineFixture.Pipeline(model, new DepthNodeOptions { MetricSource = MetricSource.SparseDepth });
+        var (payload, _) = PipelineFixture.StreetFrame(0);
+        Assert.False(pipeline.ProcessImage(payload, StreetScene.CameraInfoAt(0)));
+        Assert.Equal("sparse_depth: no sparse depth received on /lidar/depth", pipeline.Diagnostics.LastError(FrameDropReason.MetricFitFailed));
+    }
+
     [Fact]
     public void MissingCameraInfo_IsDroppedAndTheNextFrameWorks()
     {

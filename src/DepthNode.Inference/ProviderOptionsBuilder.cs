@@ -2,43 +2,6 @@ using System.Globalization;
 
 namespace DepthNode.Inference.OnnxRuntime;
 
-/// <summary>ONNX Runtime execution providers DepthNode knows, in the order they are tried by default.</summary>
-public enum ExecutionProviderKind { TensorRt, Cuda, Cpu }
-
-/// <summary>TensorRT execution provider settings (ORT option names in <see cref="ProviderOptionsBuilder.TensorRt"/>).</summary>
-/// <param name="Fp16">Build FP16 engines (weak typing; TRT 11 needs an FP16 ONNX instead).</param>
-/// <param name="CacheRoot">Engine and timing caches go to a sub-folder of this, keyed by model hash, input shape,
-/// TensorRT version and precision (engines are not portable across any of them). Null: ~/.cache/depthnode/tensorrt.</param>
-/// <param name="TensorRtVersion">Version for the cache key; null: detected from libnvinfer.so.* at start.</param>
-/// <param name="ProfileMin">Smallest input size of the optimisation profile (dynamic models); null: the input size
-/// chosen for <see cref="OnnxModelOptions.WarmupImageSize"/> (the camera's), so one engine fits the stream exactly.</param>
-/// <param name="ProfileMax">Largest input size; an input outside [min, max] would trigger an engine rebuild mid-run.</param>
-public sealed record TensorRtOptions(
-    bool Fp16 = true, string? CacheRoot = null, bool TimingCache = true, long MaxWorkspaceBytes = 2L << 30,
-    int BuilderOptimizationLevel = 3, string? TensorRtVersion = null,
-    TensorSize? ProfileMin = null, TensorSize? ProfileOpt = null, TensorSize? ProfileMax = null);
-
-/// <summary>CUDA execution provider settings.</summary>
-public sealed record CudaOptions(long GpuMemoryLimitBytes = 0, string CudnnConvAlgoSearch = "HEURISTIC");
-
-/// <summary>How <see cref="OnnxDepthModel"/> runs a network.</summary>
-public sealed record OnnxModelOptions
-{
-    /// <summary>Tried in order; the first that creates a session wins, every failure is logged.</summary>
-    public IReadOnlyList<ExecutionProviderKind> Providers { get; init; } = [ExecutionProviderKind.TensorRt, ExecutionProviderKind.Cuda, ExecutionProviderKind.Cpu];
-    public int DeviceId { get; init; }
-    public TensorRtOptions TensorRt { get; init; } = new();
-    public CudaOptions Cuda { get; init; } = new();
-    /// <summary>CPU threads per operator; 0 lets ONNX Runtime choose (one per core).</summary>
-    public int IntraOpThreads { get; init; }
-    /// <summary>Runs at start (and after an input size change) so the first real frame is not slow.</summary>
-    public int WarmupRuns { get; init; } = 2;
-    /// <summary>Camera size to warm up for (keep-aspect models pick their input size from it); null: the card's target size.</summary>
-    public TensorSize? WarmupImageSize { get; init; }
-
-    public static OnnxModelOptions CpuOnly(int threads = 0) => new() { Providers = [ExecutionProviderKind.Cpu], IntraOpThreads = threads };
-}
-
 /// <summary>
 /// Builds the key/value dictionaries ONNX Runtime's GPU providers take. Pure code, so it is unit tested on machines
 /// without a GPU; the providers themselves only run on GPU builds (<c>-p:DepthNodeGpu=true</c>).
