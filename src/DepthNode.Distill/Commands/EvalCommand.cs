@@ -7,7 +7,6 @@ using DepthNode.Distill.Training.Checkpoints;
 using DepthNode.Evaluation;
 using DepthNode.Inference;
 using DepthNode.Inference.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime;
 
 namespace DepthNode.Distill.Commands;
 
@@ -97,15 +96,8 @@ public sealed class EvalCommand : ICommand, IHasValueOptions
             var network = NetworkWeights.Load(arch, path);
             return new TorchDepthModel(network, arch.Card(Path.GetFileName(Path.TrimEndingDirectorySeparator(path)), path), ownsModule: true);
         }
-        var card = ModelCard.LoadFor(path);
-        try
-        {
-            return new OnnxDepthModel(card, new OnnxModelOptions { IntraOpThreads = threads, WarmupRuns = 1 }, stderr.WriteLine);
-        }
-        catch (OnnxRuntimeException e)
-        {
-            throw new CliException($"--model {label}: ONNX Runtime cannot load {card.ModelPath}: {e.Message}");
-        }
+        // A file ONNX Runtime cannot load is refused by OnnxDepthModel with one line naming the model and ONNX Runtime's reason.
+        return new OnnxDepthModel(ModelCard.LoadFor(path), new OnnxModelOptions { IntraOpThreads = threads, WarmupRuns = 1 }, stderr.WriteLine);
     }
 
     private static void WriteTable(TextWriter w, EvalDataset data, List<(string Label, ModelCard Card, IReadOnlyList<EvalReport> Reports)> results,
