@@ -158,19 +158,39 @@ public sealed class DistillationRun : IDisposable
         var forward = StudentDisparity(student, studentCard.Output.Kind);
         var validationCsv = Path.Combine(config.Output, "validation.csv");
         HeldOutValidation? validation = null;
+        var groundTruthCsv = Path.Combine(config.Output, "ground_truth.csv");
+        GroundTruthValidation? groundTruth = null;
         if (config.Validation is { } v)
         {
-            // The primary teacher (largest weight) labels the held-out frames once.
-            var primary = _teachers.MaxBy(t => t.Spec.Weight)!;
-            using (var heldOut = FrameSet.Open(v.Bags, v.Folders)) validation = new HeldOutValidation(heldOut, primary, studentCard.Input);
-            HeldOutValidation.TruncateAfter(validationCsv, start);
+            if (v.Bags.Count + v.Folders.Count > 0)
+            {
+                // The primary teacher (largest weight) labels the held-out frames once.
+                var primary = _teachers.MaxBy(t => t.Spec.Weight)!;
+                using (var heldOut = FrameSet.Open(v.Bags, v.Folders)) validation = new HeldOutValidation(heldOut, primary, studentCard.Input);
+                HeldOutValidation.TruncateAfter(validationCsv, start);
+            }
+            if (v.GroundTruth.Count > 0)
+            {
+                groundTruth = new GroundTruthValidation(v.GroundTruth);
+                HeldOutValidation.TruncateAfter(groundTruthCsv, start);
+            }
             if (start == 0) Validate(0);
         }
         void Validate(long at)
         {
-            var score = validation!.Score(student, forward);
-            HeldOutValidation.Append(validationCsv, at, validation.Count, validation.TeacherName, score);
-            _log.WriteLine(FormattableString.Invariant($"validation at step {at}: SSI L1 {score:F4} against {validation.TeacherName} on {validation.Count} held-out frames"));
+            if (validation is not null)
+            {
+                var score = validation.Score(student, forward);
+                HeldOutValidation.Append(validationCsv, at, validation.Count, validation.TeacherName, score);
+                _log.WriteLine(FormattableString.Invariant($"validation at step {at}: SSI L1 {score:F4} against {validation.TeacherName} on {validation.Count} held-out frames"));
+            }
+            if (groundTruth is not null)
+            {
+                var scores = groundTruth.Score(student, studentCard, _log);
+                GroundTruthValidation.Append(groundTruthCsv, at, scores);
+                foreach (var g in scores)
+                    _log.WriteLine(FormattableString.Invariant($"ground truth at step {at}: {g.Dataset} ({g.Align}, {g.Frames} frames) AbsRel {g.AbsRel:F4} δ1 {g.Delta1:F4} RMSE {g.Rmse:F4}"));
+            }
         }
         var clock = Stopwatch.StartNew();
         var lastSaved = start;
@@ -229,7 +249,7 @@ public sealed class DistillationRun : IDisposable
                     $"step {done}/{run.Steps} ({100.0 * done / run.Steps:F0}%) loss {m.Total:F4} (sc {m.SharedContext:F4} lg {m.LocalGlobal:F4} grad {m.Gradient:F4} anchor {m.Anchor:F4}) teacher {teacher.Name} | {rate:F2} img/s | ETA {eta:hh\\:mm\\:ss}"));
                 rateWindow = (0, 0);
             }
-            if (validation is not null && (done % config.Validation!.Every == 0 || done == run.Steps)) Validate(done);
+            if (config.Validation is { } due && (done % due.Every == 0 || done == run.Steps)) Validate(done);
             if (done % run.CheckpointEvery == 0 || done == run.Steps || stop)
             {
                 checkpoint = TrainingCheckpoint.Save(config.Output, student, optimizer, State(done), run.KeepCheckpoints);

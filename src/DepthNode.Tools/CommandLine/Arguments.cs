@@ -8,7 +8,7 @@ namespace DepthNode.CommandLine;
 public sealed class Arguments
 {
     private readonly List<string> _positionals = [];
-    private readonly Dictionary<string, string> _options = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _options = new(StringComparer.Ordinal);
     private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
 
@@ -31,7 +31,8 @@ public sealed class Arguments
                         if (i + 1 >= argv.Count) throw new CliException($"option --{name} needs a value", 2);
                         inline = argv[++i];
                     }
-                    a._options[name] = inline;
+                    if (!a._options.TryGetValue(name, out var values)) a._options[name] = values = [];
+                    values.Add(inline);
                 }
                 else
                 {
@@ -46,7 +47,11 @@ public sealed class Arguments
 
     public bool Flag(string name) { _used.Add(name); return _flags.Contains(name); }
 
-    public string? Option(string name) { _used.Add(name); return _options.GetValueOrDefault(name); }
+    /// <summary>The option's value; the last one when it was given more than once.</summary>
+    public string? Option(string name) { _used.Add(name); return _options.GetValueOrDefault(name)?[^1]; }
+
+    /// <summary>Every value of a repeatable option (<c>--model a --model b</c>), in order; empty when absent.</summary>
+    public IReadOnlyList<string> Options(string name) { _used.Add(name); return _options.GetValueOrDefault(name) ?? []; }
 
     public string Required(string name) =>
         Option(name) ?? throw new CliException($"missing required option --{name}", 2);

@@ -1,9 +1,13 @@
 using System.Security.Cryptography;
 using System.Text;
+using DepthNode.CommandLine;
+using DepthNode.Depth;
 using DepthNode.Distill.Frames;
 using DepthNode.Distill.Losses;
 using DepthNode.Distill.Networks;
 using DepthNode.Distill.Teachers;
+using DepthNode.Evaluation;
+using DepthNode.Inference;
 using YamlDotNet.RepresentationModel;
 
 namespace DepthNode.Distill.Training.Config;
@@ -14,8 +18,13 @@ namespace DepthNode.Distill.Training.Config;
 /// </summary>
 public sealed record StudentSpec(string Arch, string? Init, string EncoderPrefix, int InputSize = 0, bool FreezeBatchNorm = true);
 
-/// <summary>Held-out frames scored against the primary teacher every <see cref="Every"/> steps.</summary>
-public sealed record ValidationSpec(int Every, IReadOnlyList<BagFrames> Bags, IReadOnlyList<FolderFrames> Folders);
+/// <summary>Held-out frames scored against the primary teacher, and ground-truth folders scored with `eval`'s code,
+/// every <see cref="Every"/> steps.</summary>
+public sealed record ValidationSpec(int Every, IReadOnlyList<BagFrames> Bags, IReadOnlyList<FolderFrames> Folders, IReadOnlyList<GroundTruthSpec> GroundTruth);
+
+/// <summary>A ground-truth folder (an `eval` layout: SUN3D, NYU, KITTI) scored at every validation, every
+/// <see cref="Stride"/>-th frame, with <see cref="Align"/>.</summary>
+public sealed record GroundTruthSpec(string Path, GroundTruthAlignment Align, int Stride);
 
 /// <summary>Run length, batch, checkpointing and logging.</summary>
 public sealed record RunSpec(long Steps, int Batch, int CheckpointEvery, int KeepCheckpoints, int LogEvery);
@@ -55,6 +64,24 @@ public sealed record TrainConfig(
             throw new ConfigException(path, "(top level)", "must be one YAML mapping");
         return Parse(new ConfigSection(path, "", root), Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text))));
     }
+
+    private static List<GroundTruthSpec> GroundTruth(ConfigSection validation, DepthArchitecture student) =>
+        validation.List("ground_truth").Select(g =>
+        {
+            var path = g.RequiredString("path", "a folder with depth ground truth in an `eval` layout: SUN3D, NYU or KITTI");
+            // The layout is checked now, not at the first validation minutes into the run.
+            try { EvalDataset.Detect(path, $"{g.Path}.path"); }
+            catch (CliException e) { throw new ConfigException(g.File, $"{g.Path}.path", e.Message[(e.Message.IndexOf(' ') + 1)..]); }
+            var align = g.Choice("align", GroundTruthAlignment.ScaleShift,
+                ("none", GroundTruthAlignment.None), ("scale", GroundTruthAlignment.Scale),
+                ("scale_shift", GroundTruthAlignment.ScaleShift));
+            var kind = student.Card("student", "student.onnx").Output.Kind;
+            if (align == GroundTruthAlignment.None && kind != DepthOutputKind.MetricDepth)
+                throw new ConfigException(g.File, $"{g.Path}.align", $"none scores metres, but the {student.Name} student outputs {kind}; use scale or scale_shift");
+            var spec = new GroundTruthSpec(path, align, g.Int("stride", 1, 1, meaning: "every N-th frame"));
+            g.EnsureAllUsed();
+            return spec;
+        }).ToList();
 
     private static (List<BagFrames>, List<FolderFrames>) Frames(ConfigSection data)
     {
@@ -202,9 +229,10 @@ public sealed record TrainConfig(
         {
             var every = v.Int("every", 100, 1);
             var (vb, vf) = Frames(v);
-            if (vb.Count + vf.Count == 0) throw new ConfigException(file, "validation", "needs held-out frames under bags or folders");
+            var gt = GroundTruth(v, DepthArchitectures.Find(studentArch));
+            if (vb.Count + vf.Count + gt.Count == 0) throw new ConfigException(file, "validation", "needs held-out frames under bags or folders, or ground_truth folders");
             v.EnsureAllUsed();
-            validation = new ValidationSpec(every, vb, vf);
+            validation = new ValidationSpec(every, vb, vf, gt);
         }
         root.EnsureAllUsed();
         return new TrainConfig(file, sha, seed, output, bags, folders, views, teachers, student, geometry, comparison, loss, optimizer, run, validation);
