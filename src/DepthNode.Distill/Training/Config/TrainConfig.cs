@@ -14,8 +14,8 @@ public sealed record StudentSpec(string Arch, string? Init, string EncoderPrefix
 /// <summary>Held-out frames scored against the primary teacher every <see cref="Every"/> steps.</summary>
 public sealed record ValidationSpec(int Every, IReadOnlyList<BagFrames> Bags, IReadOnlyList<FolderFrames> Folders);
 
-/// <summary>Run length, batch, checkpointing and logging.</summary>
-public sealed record RunSpec(long Steps, int Batch, int CheckpointEvery, int KeepCheckpoints, int LogEvery);
+/// <summary>Run length, batch, checkpointing, logging and the device.</summary>
+public sealed record RunSpec(long Steps, int Batch, int CheckpointEvery, int KeepCheckpoints, int LogEvery, DevicePreference Device = DevicePreference.Auto);
 
 /// <summary>
 /// A `depth-distill train` / `label` configuration (YAML). Paths are relative to the working directory. See
@@ -183,7 +183,8 @@ public sealed record TrainConfig(
 
         var r = root.Section("training") ?? throw new ConfigException(file, "training", "is missing (steps at least)");
         var run = new RunSpec(r.Long("steps", 0, 1), r.Int("batch", 4, 1, 256), r.Int("checkpoint_every", 100, 1),
-            r.Int("keep_checkpoints", 2, 1), r.Int("log_every", 10, 1));
+            r.Int("keep_checkpoints", 2, 1), r.Int("log_every", 10, 1),
+            r.Choice("device", DevicePreference.Auto, ("auto", DevicePreference.Auto), ("cpu", DevicePreference.Cpu), ("cuda", DevicePreference.Cuda)));
         if (!r.Has("steps")) throw new ConfigException(file, "training.steps", "is missing (the number of optimizer steps)");
         r.EnsureAllUsed();
 
