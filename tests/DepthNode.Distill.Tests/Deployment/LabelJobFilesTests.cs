@@ -189,6 +189,16 @@ public partial class LabelJobFilesTests : IDisposable
     }
 
     [Fact]
+    public void LabelSbatch_OneShardRerunAlone_LabelsThatShardOfN()
+    {
+        var n = ArraySize("label.sbatch");
+        var last = (n - 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var calls = RunAsSlurm("label.sbatch", new Dictionary<string, string> { ["SLURM_ARRAY_TASK_ID"] = last, ["SLURM_ARRAY_TASK_MIN"] = last, ["SLURM_ARRAY_TASK_MAX"] = last }, out var result);
+        Assert.True(result.Code == 0, result.Stdout + result.Stderr);
+        Assert.Equal($"{n - 1}/{n}", Assert.Single(calls)[^1]);
+    }
+
+    [Fact]
     public void TrainSbatch_MergesThenTrainsWithResume()
     {
         var calls = RunAsSlurm("train.sbatch", new Dictionary<string, string>(), out var result);
