@@ -38,6 +38,13 @@ public abstract class DepthArchitecture
     /// <summary>Input sizes <c>--check</c> runs TorchSharp and ONNX Runtime at.</summary>
     public abstract IReadOnlyList<TensorSize> CheckSizes { get; }
 
+    /// <summary>
+    /// The same architecture trained and exported at a square input of <paramref name="side"/> pixels (a CNN student
+    /// can run at a higher resolution than its teacher); refuses a side the network cannot take with one line.
+    /// </summary>
+    public virtual DepthArchitecture WithInputSide(int side) =>
+        throw new NotSupportedException($"{Name} takes no input_size (its card decides the input size)");
+
     /// <summary>The network's forward pass as ONNX (the module must implement <see cref="IOnnxExportable"/>).</summary>
     public virtual OnnxValue Emit(nn.Module<Tensor, Tensor> network, OnnxGraphBuilder graph, OnnxValue pixelValues) =>
         network is IOnnxExportable e ? e.EmitOnnx(graph, pixelValues)
@@ -60,11 +67,19 @@ public static class DepthArchitectures
         ?? throw new ArgumentException($"unknown architecture '{name}' (known: {string.Join(", ", All.Select(a => a.Name))})");
 }
 
-/// <summary>FastDepth at the NYU-pruned widths, 224×224, metres; weights from an ONNX FastDepth (<c>fastdepth_7.onnx</c>).</summary>
-public sealed class FastDepthArchitecture : DepthArchitecture
+/// <summary>
+/// FastDepth at the NYU-pruned widths, metres; weights from an ONNX FastDepth (<c>fastdepth_7.onnx</c>). Fully
+/// convolutional: 224×224 as published, any multiple of 32 (five stride-2 stages, mirrored by the decoder) otherwise.
+/// </summary>
+public sealed class FastDepthArchitecture(int side = 224) : DepthArchitecture
 {
+    public int Side { get; } = side;
     public override string Name => "fastdepth";
-    public override string Description => "FastDepth (MobileNet + NNConv5, NYU-pruned widths), 224x224, metres";
+    public override string Description => $"FastDepth (MobileNet + NNConv5, NYU-pruned widths), {Side}x{Side}, metres";
+
+    public override DepthArchitecture WithInputSide(int side) =>
+        side >= 32 && side % 32 == 0 ? new FastDepthArchitecture(side)
+            : throw new ArgumentException($"fastdepth takes a multiple of 32 as input_size (its encoder halves the input five times), got {side}");
     public override IReadOnlyList<string> WeightFormats => [".onnx"];
 
     public override nn.Module<Tensor, Tensor> CreateRandom(long seed)
@@ -81,10 +96,10 @@ public sealed class FastDepthArchitecture : DepthArchitecture
             : throw new NotSupportedException($"--weights {path}: fastdepth reads weights from an ONNX FastDepth (.onnx)");
 
     public override ModelCard Card(string name, string onnxFile) => new(name, onnxFile, null,
-        new ModelInputSpec("pixel_values", TensorLayout.Nchw, ColorOrder.Rgb, 1 / 255f, [0, 0, 0], [1, 1, 1], SizePolicy.Fixed(224, 224)),
+        new ModelInputSpec("pixel_values", TensorLayout.Nchw, ColorOrder.Rgb, 1 / 255f, [0, 0, 0], [1, 1, 1], SizePolicy.Fixed(Side, Side)),
         new ModelOutputSpec("predicted_depth", DepthOutputKind.MetricDepth, 0.1f, 10f));
 
-    public override OnnxDim[] InputDims => [1, 3, 224, 224];
-    public override OnnxDim[] OutputDims => [1, 1, 224, 224];
-    public override IReadOnlyList<TensorSize> CheckSizes => [new(224, 224)];
+    public override OnnxDim[] InputDims => [1, 3, Side, Side];
+    public override OnnxDim[] OutputDims => [1, 1, Side, Side];
+    public override IReadOnlyList<TensorSize> CheckSizes => [new(Side, Side)];
 }

@@ -140,6 +140,7 @@ public sealed class DistillationRun : IDisposable
         }
 
         var arch = DepthArchitectures.Find(config.Student.Arch);
+        if (config.Student.InputSize > 0) arch = arch.WithInputSide(config.Student.InputSize);
         using var student = config.Student.Init is { } init ? NetworkWeights.Load(arch, init) : arch.CreateRandom(config.Seed);
         if (config.Student.Init is null) _log.WriteLine($"WARNING: student.init is not set: the {arch.Name} student starts from SEEDED RANDOM weights");
         var device = TrainingDevice.Choose(run.Device, CudaSupport.Probe());
@@ -148,7 +149,8 @@ public sealed class DistillationRun : IDisposable
         var studentCard = arch.Card("student", "student.onnx");
         using var optimizer = config.Optimizer.CreateOptimizer(student, config.Student.EncoderPrefix);
         var step = new DistillationStep(student, StudentDisparity(student, studentCard.Output.Kind), null, -1, optimizer,
-            new DistillationLoss(config.Loss), config.Optimizer, run.Steps, config.Comparison);
+            new DistillationLoss(config.Loss), config.Optimizer, run.Steps, config.Comparison) { FreezeBatchNorm = config.Student.FreezeBatchNorm };
+        _log.WriteLine($"student: {arch.Description}; batch norm {(config.Student.FreezeBatchNorm ? "frozen (pretrained statistics)" : "training (batch statistics)")}");
         var sampler = new TeacherSampler(config.Teachers.Select(t => t.Weight).ToList(), config.Seed);
 
         long start = 0;

@@ -62,6 +62,13 @@ public sealed class DistillationStep
         _parameters = student.parameters().Where(p => p.requires_grad).ToList();
     }
 
+    /// <summary>
+    /// Batch-norm layers keep their pretrained running statistics (eval mode) while their affine parameters train:
+    /// a handful of crops per step gives statistics far from the pretrained ones, so in train mode a student that
+    /// equals its teacher would start with a large loss and drift.
+    /// </summary>
+    public bool FreezeBatchNorm { get; init; }
+
     /// <summary>Steps done so far (the next step's index).</summary>
     public long StepsDone { get; private set; }
 
@@ -83,6 +90,9 @@ public sealed class DistillationStep
         using var scope = NewDisposeScope();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         _student.train();
+        if (FreezeBatchNorm)
+            foreach (var module in _student.modules())
+                if (module is TorchSharp.Modules.BatchNorm1d or TorchSharp.Modules.BatchNorm2d or TorchSharp.Modules.BatchNorm3d) module.eval();
         _optimizer.zero_grad();
         studentInput = TrainingDevice.On(studentInput, _student);
         var (depth, features) = _forward(studentInput);

@@ -8,8 +8,11 @@ using YamlDotNet.RepresentationModel;
 
 namespace DepthNode.Distill.Training.Config;
 
-/// <summary>The student: an architecture, the weights it starts from and which parameters form its encoder.</summary>
-public sealed record StudentSpec(string Arch, string? Init, string EncoderPrefix);
+/// <summary>
+/// The student: an architecture, the weights it starts from, which parameters form its encoder, its square input
+/// side (0 = the architecture's own) and whether batch-norm layers keep their pretrained statistics.
+/// </summary>
+public sealed record StudentSpec(string Arch, string? Init, string EncoderPrefix, int InputSize = 0, bool FreezeBatchNorm = true);
 
 /// <summary>Held-out frames scored against the primary teacher every <see cref="Every"/> steps.</summary>
 public sealed record ValidationSpec(int Every, IReadOnlyList<BagFrames> Bags, IReadOnlyList<FolderFrames> Folders);
@@ -114,7 +117,14 @@ public sealed record TrainConfig(
         var studentArch = s.RequiredString("arch", $"one of {string.Join(", ", DepthArchitectures.All.Select(a => a.Name))}");
         if (!DepthArchitectures.All.Any(a => a.Name == studentArch))
             throw new ConfigException(file, "student.arch", $"must be one of {string.Join(", ", DepthArchitectures.All.Select(a => a.Name))}, got '{studentArch}'");
-        var student = new StudentSpec(studentArch, s.String("init"), s.String("encoder_prefix") ?? "encoder.");
+        var inputSize = s.Int("input_size", 0, 0, 4096, "0 = the architecture's own input size");
+        if (inputSize > 0)
+        {
+            try { DepthArchitectures.Find(studentArch).WithInputSide(inputSize); }
+            catch (Exception e) when (e is ArgumentException or NotSupportedException) { throw new ConfigException(file, "student.input_size", e.Message); }
+        }
+        var student = new StudentSpec(studentArch, s.String("init"), s.String("encoder_prefix") ?? "encoder.", inputSize,
+            s.Choice("batch_norm", true, ("frozen", true), ("train", false)));
         s.EnsureAllUsed();
 
         var c = root.Section("crop");
