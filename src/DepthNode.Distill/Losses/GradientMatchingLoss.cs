@@ -30,7 +30,7 @@ public static class GradientMatchingLoss
         var invalid = mask.reshape(batch, h, w).logical_not();
         var residual = (studentNormalized - teacherNormalized.to(studentNormalized.dtype)).reshape(batch, h, w).masked_fill(invalid, zero);
         var valid = invalid.logical_not().to(residual.dtype);
-        var total = zeros(1, dtype: residual.dtype).squeeze();
+        var total = zeros(1, dtype: residual.dtype, device: residual.device).squeeze();
         for (var k = 0; k < scales; k++)
         {
             var step = 1L << k;

@@ -82,15 +82,21 @@ public sealed class DistillationRun : IDisposable
         foreach (var t in config.Teachers)
         {
             var cache = CachePath(config, t);
-            var dir = Path.GetDirectoryName(Path.GetFullPath(cache))!;
-            if (!Directory.Exists(dir)) continue;
-            var shards = Directory.EnumerateFiles(dir, Path.GetFileName(cache) + ".shard-*-of-*")
-                .Where(p => !p.EndsWith(".partial", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+            var shards = ShardFiles(cache);
             if (shards.Count == 0) continue;
             LabelShards.Merge(shards, cache);
             merged.Add(cache);
         }
         return merged;
+    }
+
+    /// <summary>The complete label shards (<see cref="ShardPath"/>) beside a cache, in name order.</summary>
+    public static IReadOnlyList<string> ShardFiles(string cache)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(cache))!;
+        if (!Directory.Exists(dir)) return [];
+        return Directory.EnumerateFiles(dir, Path.GetFileName(cache) + ".shard-*-of-*")
+            .Where(p => !p.EndsWith(".partial", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
     }
 
     private int[] Order(long epoch)
@@ -121,6 +127,11 @@ public sealed class DistillationRun : IDisposable
                 _caches.Add(LabelCache.Open(cache, Identity(_teachers[i])));
                 _log.WriteLine($"teacher {_teachers[i].Name}: {_caches[i]!.Count} cached labels from {cache}");
             }
+            else if (ShardFiles(cache) is { Count: > 0 } shards)
+            {
+                // A job array's shards without the merge step: labelling them all again online would waste the array.
+                throw new InvalidOperationException($"teacher {_teachers[i].Name}: {shards.Count} label shard(s) beside {cache} but no merged cache; `depth-distill label --config {config.File} --merge` joins them");
+            }
             else
             {
                 _caches.Add(null);
@@ -132,6 +143,9 @@ public sealed class DistillationRun : IDisposable
         if (config.Student.InputSize > 0) arch = arch.WithInputSide(config.Student.InputSize);
         using var student = config.Student.Init is { } init ? NetworkWeights.Load(arch, init) : arch.CreateRandom(config.Seed);
         if (config.Student.Init is null) _log.WriteLine($"WARNING: student.init is not set: the {arch.Name} student starts from SEEDED RANDOM weights");
+        var device = TrainingDevice.Choose(run.Device, CudaSupport.Probe());
+        _log.WriteLine(device.LogLine);
+        device.Place(student);
         var studentCard = arch.Card("student", "student.onnx");
         using var optimizer = config.Optimizer.CreateOptimizer(student, config.Student.EncoderPrefix);
         var step = new DistillationStep(student, StudentDisparity(student, studentCard.Output.Kind), null, -1, optimizer,
@@ -263,6 +277,7 @@ public sealed class DistillationRun : IDisposable
             }
         }
 
+        if (!device.IsCpu) student.to(CPU); // the exporter checks the graph against a CPU forward
         var onnx = Path.Combine(config.Output, "student.onnx");
         var export = DepthNetworkExporter.Export(arch, student, onnx, OnnxPrecision.Float32,
             [$"distilled by depth-distill train --config {config.File} (sha256 {config.Sha256[..12]}…), {run.Steps} steps, seed {config.Seed}",

@@ -94,16 +94,18 @@ public sealed class DistillationStep
             foreach (var module in _student.modules())
                 if (module is TorchSharp.Modules.BatchNorm1d or TorchSharp.Modules.BatchNorm2d or TorchSharp.Modules.BatchNorm3d) module.eval();
         _optimizer.zero_grad();
+        studentInput = TrainingDevice.On(studentInput, _student);
         var (depth, features) = _forward(studentInput);
         Tensor? reference = null;
         if (features is not null && _referenceFeatures is not null)
             using (no_grad()) reference = _referenceFeatures(studentInput);
         var (h, w) = ((int)depth.shape[2], (int)depth.shape[3]);
-        var teacher = cat(views.Select(v => RoiResampler.Resize(v.SharedContext.to(depth.dtype), h, w)).ToList(), 0);
+        // The teachers' maps come from the CPU (cache or teacher network); on the CPU they are used as they are.
+        var teacher = cat(views.Select(v => RoiResampler.Resize(TrainingDevice.On(v.SharedContext, depth).to(depth.dtype), h, w)).ToList(), 0);
         var pairs = new List<PatchPair>();
         for (var b = 0; b < views.Count; b++)
             if (views[b].Patches.Count > 0)
-                pairs.AddRange(LocalGlobalPairs.Build(depth[b..(b + 1)], views[b].Patches, views[b].Sample, _comparison));
+                pairs.AddRange(LocalGlobalPairs.Build(depth[b..(b + 1)], views[b].Patches.Select(p => TrainingDevice.On(p, depth)).ToList(), views[b].Sample, _comparison));
 
         var terms = _loss.Compute(depth, teacher, teacher.isfinite(), pairs,
             reference is null ? null : features, reference, _featureChannelDim);

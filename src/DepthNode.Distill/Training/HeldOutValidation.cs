@@ -45,8 +45,8 @@ public sealed class HeldOutValidation
         double sum = 0;
         foreach (var (input, shape, map) in _frames)
         {
-            var s = disparity(torch.tensor(input, shape)).Depth;
-            var t = RoiResampler.Resize(torch.tensor(map.Values, [1, 1, map.Height, map.Width]), (int)s.shape[2], (int)s.shape[3]);
+            var s = disparity(TrainingDevice.On(torch.tensor(input, shape), student)).Depth;
+            var t = RoiResampler.Resize(TrainingDevice.On(torch.tensor(map.Values, [1, 1, map.Height, map.Width]), s), (int)s.shape[2], (int)s.shape[3]);
             sum += DisparityLoss.Compute(s, t, t.isfinite(), DepthNormalization.Global).to(ScalarType.Float64).item<double>();
         }
         return sum / _frames.Count;

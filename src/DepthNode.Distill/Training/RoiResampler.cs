@@ -27,7 +27,7 @@ public static class RoiResampler
         var xs = tensor(Enumerable.Range(0, outWidth).Select(j => (box.X + (j + 0.5) * box.Width / outWidth) * 2 / w - 1).ToArray());
         var ys = tensor(Enumerable.Range(0, outHeight).Select(i => (box.Y + (i + 0.5) * box.Height / outHeight) * 2 / h - 1).ToArray());
         var grid = stack([xs.unsqueeze(0).expand(outHeight, outWidth), ys.unsqueeze(1).expand(outHeight, outWidth)], dim: -1)
-            .unsqueeze(0).expand(maps.shape[0], outHeight, outWidth, 2).to(maps.dtype);
+            .unsqueeze(0).expand(maps.shape[0], outHeight, outWidth, 2).to(maps.dtype, maps.device);
         return nn.functional.grid_sample(maps, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Border, align_corners: false)
             .MoveToOuterDisposeScope();
     }

@@ -63,6 +63,19 @@ public sealed class LabelCommandTests : IDisposable
     }
 
     [Fact]
+    public void Train_ShardsWithoutMerge_RefusedNamingTheMergeCommand()
+    {
+        var c = Config("unmerged");
+        Assert.Equal(0, Distill("label", "--config", c, "--shard", "0/2").Code);
+        var o = new StringWriter();
+        var e = new StringWriter();
+        var code = Program.RunWith(["train", "--config", c], o, e);
+        Assert.Equal(1, code);
+        var cache = Path.Combine(_dir.FullName, "unmerged", "labels", "fastdepth.labels");
+        Assert.Equal($"depth-distill train: teacher fastdepth: 1 label shard(s) beside {cache} but no merged cache; `depth-distill label --config {c} --merge` joins them\n", e.ToString());
+    }
+
+    [Fact]
     public void Label_BadShardOrTeacher_ExitTwoWithOneLine()
     {
         var c = Config("bad");

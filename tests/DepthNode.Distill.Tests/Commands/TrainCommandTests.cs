@@ -161,7 +161,44 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Contains("was made with seed 3, not 4", refused.Stderr);
     }
 
+    [Fact]
+    public void Train_DeviceOnTheCpuLibTorch_CudaRefusedNamingTheBuildPropertyAutoLogsTheCpu()
+    {
+        string Write(string name, string device)
+        {
+            var path = Path.Combine(_dir.FullName, name + ".yaml");
+            File.WriteAllText(path, $"""
+                output: {_dir.FullName}/{name}
+                data:
+                  folders:
+                    - path: {SharedData.Path("data", "nyu")}
+                      pattern: "rgb_00000.jpg"
+                teachers:
+                  - onnx: {CheckoutModels.DefaultModelPath}
+                student:
+                  arch: fastdepth
+                  init: {CheckoutModels.DefaultModelPath}
+                crop:
+                  patch_count: 1
+                training:
+                  steps: 1
+                  batch: 1
+                  device: {device}
+                """);
+            return path;
+        }
+
+        var cuda = Distill("train", "--config", Write("cuda", "cuda"));
+        Assert.Equal(1, cuda.Code);
+        Assert.Equal("depth-distill train: training.device is cuda, but CUDA not available in this libtorch build (libtorch-cpu-linux-x64): build depth-distill with -p:TorchBackend=cuda, or set training.device: auto or cpu\n", cuda.Stderr);
+
+        var auto = Distill("train", "--config", Write("auto", "auto"));
+        Assert.True(auto.Code == 0, auto.Stdout + auto.Stderr);
+        Assert.Contains("\ndevice: cpu (CUDA not available in this libtorch build)\n", auto.Stdout);
+    }
+
     [Theory]
+    [InlineData("training:\n  steps: 3\n  device: gpu", "training.device must be one of auto, cpu, cuda, got 'gpu'")]
     [InlineData("training:\n  steps: 3\n  batch: 0", "training.batch must be an integer from 1 to 256, got '0'")]
     [InlineData("loss:\n  variant: local-only", "loss.variant must be one of hybrid, global-only, no-norm, sc-only, got 'local-only'")]
     [InlineData("loss:\n  gradient_wieght: 2", "loss.gradient_wieght is not a known key")]

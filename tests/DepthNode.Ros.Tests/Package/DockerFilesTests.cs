@@ -26,10 +26,12 @@ public class DockerFilesTests
 
     private static string Dockerfile => PackageFiles.Read("docker", "Dockerfile");
 
-    [Fact]
-    public void Dockerfile_Validates_WithDockerfileUtils()
+    [Theory]
+    [InlineData("Dockerfile")]
+    [InlineData("distill/Dockerfile")]
+    public void Dockerfile_Validates_WithDockerfileUtils(string file)
     {
-        var problems = Check("dockerfile", PackageFiles.Path("docker", "Dockerfile"));
+        var problems = Check("dockerfile", PackageFiles.Path(["docker", .. file.Split('/')]));
         Assert.True(problems.Length == 0, string.Join(Environment.NewLine, problems));
     }
 
@@ -42,13 +44,19 @@ public class DockerFilesTests
         Assert.True(problems.Length == 0, string.Join(Environment.NewLine, problems));
     }
 
-    [Fact]
-    public void Dockerfile_CopySources_ExistAndAreNotIgnored()
+    [Theory]
+    [InlineData("Dockerfile")]
+    [InlineData("distill/Dockerfile")]
+    public void Dockerfile_CopySources_ExistAndAreNotIgnored(string file)
     {
         // COPY sources are relative to the build context, the repository root; --from copies come from stages.
-        var sources = Regex.Matches(Dockerfile, @"^COPY\s+(?!--from)(\S+)\s", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
+        var parts = (string[])["docker", .. file.Split('/')];
+        // Every word but the last (the destination) is a source.
+        var sources = Regex.Matches(PackageFiles.Read(parts), @"^COPY\s+(?!--from)(.+)$", RegexOptions.Multiline)
+            .SelectMany(m => m.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).SkipLast(1)).ToList();
         Assert.NotEmpty(sources);
-        var ignored = PackageFiles.Read("docker", "Dockerfile.dockerignore").Split('\n')
+        // BuildKit reads <Dockerfile>.dockerignore beside the Dockerfile.
+        var ignored = PackageFiles.Read([.. parts[..^1], parts[^1] + ".dockerignore"]).Split('\n')
             .Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#') && !l.StartsWith("**/", StringComparison.Ordinal)).ToList();
         foreach (var source in sources.Where(s => s != "."))
         {
@@ -116,5 +124,24 @@ public class DockerFilesTests
         }
         // The apt-installed TensorRT is pinned to an exact package version too.
         Assert.Matches(@"ARG TENSORRT_VERSION=10\.\d+\.\d+\.\d+-1\+cuda13\.\d", Dockerfile);
+    }
+
+    [Fact]
+    public void DistillDockerfile_Images_HaveExplicitTags_AndItsVariantsPickTheBackends()
+    {
+        var dockerfile = PackageFiles.Read("docker", "distill", "Dockerfile");
+        var images = Regex.Matches(dockerfile, @"^ARG\s+\w+_IMAGE=(\S+)", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(4, images.Count); // SDK, runtime, CUDA, Node
+        foreach (var image in images)
+        {
+            var tag = image.Contains(':') ? image[(image.LastIndexOf(':') + 1)..] : "";
+            Assert.False(tag.Length == 0 || tag == "latest", $"{image}: no explicit tag");
+        }
+        // The SDK is the one the main image and the development machines build with; the runtime image is on the
+        // same Ubuntu (noble) so the libstdc++ TorchSharp needs is there.
+        Assert.Contains(Regex.Match(Dockerfile, @"ARG DOTNET_SDK_IMAGE=(\S+)").Groups[1].Value, images);
+        Assert.All(images.Where(i => i.StartsWith("mcr.microsoft.com/", StringComparison.Ordinal)), i => Assert.EndsWith("-noble", i));
+        Assert.Contains("-p:TorchBackend=cuda", dockerfile);
+        Assert.Matches(@"FROM base-\$\{VARIANT\}", dockerfile);
     }
 }

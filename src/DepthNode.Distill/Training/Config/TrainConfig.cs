@@ -26,8 +26,8 @@ public sealed record ValidationSpec(int Every, IReadOnlyList<BagFrames> Bags, IR
 /// <see cref="Stride"/>-th frame, with <see cref="Align"/>.</summary>
 public sealed record GroundTruthSpec(string Path, GroundTruthAlignment Align, int Stride);
 
-/// <summary>Run length, batch, checkpointing and logging.</summary>
-public sealed record RunSpec(long Steps, int Batch, int CheckpointEvery, int KeepCheckpoints, int LogEvery);
+/// <summary>Run length, batch, checkpointing, logging and the device.</summary>
+public sealed record RunSpec(long Steps, int Batch, int CheckpointEvery, int KeepCheckpoints, int LogEvery, DevicePreference Device = DevicePreference.Auto);
 
 /// <summary>
 /// A `depth-distill train` / `label` configuration (YAML). Paths are relative to the working directory. See
@@ -220,7 +220,8 @@ public sealed record TrainConfig(
 
         var r = root.Section("training") ?? throw new ConfigException(file, "training", "is missing (steps at least)");
         var run = new RunSpec(r.Long("steps", 0, 1), r.Int("batch", 4, 1, 256), r.Int("checkpoint_every", 100, 1),
-            r.Int("keep_checkpoints", 2, 1), r.Int("log_every", 10, 1));
+            r.Int("keep_checkpoints", 2, 1), r.Int("log_every", 10, 1),
+            r.Choice("device", DevicePreference.Auto, ("auto", DevicePreference.Auto), ("cpu", DevicePreference.Cpu), ("cuda", DevicePreference.Cuda)));
         if (!r.Has("steps")) throw new ConfigException(file, "training.steps", "is missing (the number of optimizer steps)");
         r.EnsureAllUsed();
 
