@@ -12,6 +12,7 @@ public static class Program
         new BenchCommand(),
         new LabelCommand(),
         new TrainCommand(),
+        new ReportCommand(),
     ];
 
     public static int Main(string[] args) => RunWith(args, Console.Out, Console.Error);
