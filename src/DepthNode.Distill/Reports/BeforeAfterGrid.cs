@@ -43,6 +43,9 @@ public sealed class BeforeAfterGrid : IDisposable
     /// <summary><paramref name="count"/> frames spread evenly over <paramref name="frames"/>, one PNG each in <paramref name="folder"/>.</summary>
     public IReadOnlyList<BeforeAfterRow> Write(FrameSet frames, int count, string folder)
     {
+        // Rows of an earlier report of the run (perhaps more of them) would be left linked to nothing.
+        if (Directory.Exists(folder))
+            foreach (var stale in Directory.EnumerateFiles(folder, "row-*.png")) File.Delete(stale);
         Directory.CreateDirectory(folder);
         var rows = new List<BeforeAfterRow>();
         foreach (var index in Spread(frames.Count, count))

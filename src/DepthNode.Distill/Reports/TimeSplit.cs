@@ -15,10 +15,10 @@ public sealed record TimeSplit(IReadOnlyList<TimeShare> Parts, TimeShare Step, i
         ["data_s"] = "data (frame decode, crop, pre-processing)",
         ["teacher_s"] = "teacher labels (cache or online)",
         ["forward_s"] = "student forward + loss",
-        ["backward_s"] = "backward",
+        ["backward_s"] = "backward, clipping, optimizer step",
     };
 
-    public const string OtherPart = "other (optimizer step, metrics)";
+    public const string OtherPart = "other (batch assembly, metrics)";
 
     public static TimeSplit Of(RunCurves run)
     {
