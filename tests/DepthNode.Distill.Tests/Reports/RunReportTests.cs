@@ -154,7 +154,7 @@ public sealed partial class RunReportTests(TinyTrainingRun run) : IClassFixture<
             var md = File.ReadAllText(Path.Combine(folder, "report.md"));
             Assert.Equal(3, Regex.Matches(md, @"!\[row \d: file:[^\]]*sun3d_fragment1/frame-\d+\.color\.png\]").Count);
             Assert.Equal(3, Directory.GetFiles(Path.Combine(folder, "before_after"), "row-*.png").Length);
-            Assert.Contains("wrote " + Path.Combine(folder, "report.html"), o.ToString());
+            Assert.Contains($"wrote {Path.Combine(folder, "report.md")} and {Path.Combine(folder, "report.html")}", o.ToString());
             // Without --config the run summary has only what the CSVs say.
             Assert.DoesNotContain("| seed, steps, batch |", md);
             Assert.Contains("| teacher drawn per step | fastdepth ×4 |", md);
