@@ -51,7 +51,7 @@ public sealed class ReportCommand : ICommand, IHasValueOptions
             return 0;
         }
         catch (Exception e) when (e is FileNotFoundException or InvalidDataException or DirectoryNotFoundException or ArgumentException
-                                  or Inference.ModelCardException or Bags.BagFormatException)
+                                  or FormatException or Bags.BagFormatException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
         {
             throw new CliException(e.Message);
         }

@@ -44,8 +44,8 @@ public static class RunReport
             log.WriteLine($"report: {result.Markdown} ({result.Charts.Count} charts, {result.Rows.Count} before/after rows)");
             return result;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException
-                                  or Inference.ModelCardException or OpenCvSharp.OpenCVException)
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or FormatException or InvalidOperationException
+                                  or NotSupportedException or OpenCvSharp.OpenCVException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
         {
             log.WriteLine($"report: not written: {e.Message}; `depth-distill report --run {config.Output}` retries");
             return null;
@@ -170,8 +170,8 @@ public static class RunReport
             doc.AddImage($"row {i}: {Short(r.Frame)}", Path.GetRelativePath(folder, r.Png).Replace('\\', '/'));
         return (rows, null);
 
-        // A frame key is "file:<path>|sha256:<hash>" or the bag's equivalent: the part before the hash names it.
-        static string Short(string key) => key.Split('|')[0];
+        // A folder frame's key is "file:<path>|sha256:<hash>": the path names it (a bag frame's key is kept whole).
+        static string Short(string key) => key.Split("|sha256:")[0];
         static string Range((float Min, float Max) r) => FormattableString.Invariant($"{r.Min:G4} – {r.Max:G4}");
     }
 
