@@ -23,6 +23,9 @@ command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
 command -v zstd >/dev/null 2>&1 || need+=(zstd)
 command -v lz4 >/dev/null 2>&1 || need+=(lz4)
+# fonts-dejavu-core: the text of depth-distill's report charts (SkiaSharp's NoDependencies build reads the font files
+# under /usr/share/fonts itself; without one the charts have no labels).
+dpkg -s fonts-dejavu-core >/dev/null 2>&1 || need+=(fonts-dejavu-core)
 # python3-torch + python3-numpy (Debian's PyTorch, for /usr/bin/python3): the independent reference implementation
 # the Distill tests compare the TorchSharp networks and their ONNX exports with.
 /usr/bin/python3 -c 'import torch, numpy' >/dev/null 2>&1 || need+=(python3-torch python3-numpy)
@@ -32,7 +35,7 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 else
-  say "system packages present (libgtk-3-0, patchelf, g++, npm, python3, sqlite3, zstd, lz4, python3-torch)"
+  say "system packages present (libgtk-3-0, patchelf, g++, npm, python3, sqlite3, zstd, lz4, fonts-dejavu-core, python3-torch)"
 fi
 
 # --- 2. The default network ------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ public static class Program
         new LabelCommand(),
         new TrainCommand(),
         new EvalCommand(),
+        new ReportCommand(),
     ];
 
     public static int Main(string[] args) => RunWith(args, Console.Out, Console.Error);

@@ -284,6 +284,7 @@ public sealed class DistillationRun : IDisposable
              $"teachers: {string.Join(", ", config.Teachers.Select(t => $"{t.Name} ({t.Weight.ToString(CultureInfo.InvariantCulture)})"))}",
              $"student init: {config.Student.Init ?? "seeded random"}"]);
         _log.WriteLine($"wrote {export.OnnxPath} and {export.CardPath} in {clock.Elapsed.TotalSeconds:F1} s of training; run it with `depthnode run --model {export.OnnxPath}`");
+        Reports.RunReport.AfterTraining(config, _log);
         return new TrainResult(run.Steps, true, checkpoint ?? (lastSaved > 0 ? TrainingCheckpoint.List(config.Output)[^1].Path : null), export, lastLoss);
     }
 
