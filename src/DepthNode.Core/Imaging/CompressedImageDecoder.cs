@@ -49,6 +49,7 @@ public sealed class CompressedImageDecoder : IDisposable
         var (width, height) = CompressedImageHeader.ReadSize(codec, data);
         ImageGeometry.Check(codec, width, height, width, 1, long.MaxValue, maxPixels); // the cap, before decoding
         DeclaredSize = (width, height);
+        if (codec == "jpeg") CompressedImageHeader.RequireJpegEnd(data);
         var factor = 1;
         if (codec == "jpeg" && atLeast is not null && _openCv is not null)
         {

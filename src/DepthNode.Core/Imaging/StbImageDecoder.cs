@@ -31,7 +31,7 @@ internal sealed unsafe class StbImageDecoder
                 : StbImage.stbi__load_and_postprocess_8bit(context, &width, &height, &channels, 0);
         }
         if (decoded is null)
-            throw new ImageFormatException("data", $"{data.Length} bytes are not a decodable {codec} image (format '{format}'; stb_image: {StbImage.stbi__g_failure_reason})");
+            throw new ImageFormatException("data", $"{data.Length} bytes are not a decodable {codec} image (format '{format}'{Reason()})");
         try
         {
             if (sixteenBit && channels != 1)
@@ -49,6 +49,13 @@ internal sealed unsafe class StbImageDecoder
         {
             Marshal.FreeHGlobal((IntPtr)decoded);
         }
+    }
+
+    // StbImageSharp's failure reason is sometimes a stale buffer rather than text: shown only when it reads as text.
+    private static string Reason()
+    {
+        var reason = StbImage.stbi__g_failure_reason;
+        return !string.IsNullOrEmpty(reason) && reason.All(c => c is >= ' ' and <= '~') ? $"; stb_image: {reason}" : "";
     }
 
     private static void ExpandGreyAlpha(ReadOnlySpan<byte> greyAlpha, Span<byte> rgba)
