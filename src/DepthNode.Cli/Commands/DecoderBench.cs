@@ -26,6 +26,7 @@ internal static class DecoderBench
         {
             var encoded = sources.Select(m => { Cv2.ImEncode(codec == "jpeg" ? ".jpg" : ".png", m, out var b); return b; }).ToArray();
             var times = new[] { new double[frames], new double[frames] };
+            var cpu = new[] { new double[frames], new double[frames] };
             var bytes = new long[2];
             var decoders = new[] { openCv, managed };
             for (var i = -warmup; i < frames; i++)
@@ -35,19 +36,24 @@ internal static class DecoderBench
                 {
                     var d = (i + k) & 1; // alternate which decoder goes first
                     var allocated = GC.GetAllocatedBytesForCurrentThread();
+                    var cpu0 = ThreadCpu.Milliseconds();
                     var t0 = Stopwatch.GetTimestamp();
                     decoders[d].Decode(codec, data);
                     var ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                    var cpuMs = ThreadCpu.Milliseconds() - cpu0;
                     if (i < 0) continue;
                     times[d][i] = ms;
+                    cpu[d][i] = cpuMs;
                     bytes[d] += GC.GetAllocatedBytesForCurrentThread() - allocated;
                 }
             }
             var median = times.Select(t => t.Order().ElementAt(frames / 2)).ToArray();
             var p90 = times.Select(t => t.Order().ElementAt(frames * 9 / 10)).ToArray();
+            var cpuMedian = cpu.Select(t => t.Order().ElementAt(frames / 2)).ToArray();
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{codec} ({encoded.Average(e => e.Length) / 1024:0} KiB): opencv median {median[0]:0.00} ms (p90 {p90[0]:0.00}), " +
-                $"managed median {median[1]:0.00} ms (p90 {p90[1]:0.00}); managed / opencv = {median[1] / median[0]:0.00}x; " +
+                $"{codec} ({encoded.Average(e => e.Length) / 1024:0} KiB): wall median opencv {median[0]:0.00} ms (p90 {p90[0]:0.00}), " +
+                $"managed {median[1]:0.00} ms (p90 {p90[1]:0.00}), managed / opencv = {median[1] / median[0]:0.00}x; " +
+                $"thread CPU median opencv {cpuMedian[0]:0.00} ms, managed {cpuMedian[1]:0.00} ms, managed / opencv = {cpuMedian[1] / cpuMedian[0]:0.00}x; " +
                 $"managed bytes allocated per frame: opencv {bytes[0] / frames}, managed {bytes[1] / frames}"));
         }
         foreach (var m in sources) m.Dispose();
