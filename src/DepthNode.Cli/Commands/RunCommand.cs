@@ -81,6 +81,12 @@ public sealed class RunCommand : ICommand, IHasValueOptions
         stdout.WriteLine($"model: {depthModel.Card.Name} on {depthModel.Provider}; metric source: {SnakeCase.From(options.MetricSource.ToString())}");
         var diagnostics = new NodeDiagnostics("depth_node", new StageTimings(4096));
         using var pipeline = new DepthPipeline(options, depthModel, diagnostics, log);
+        if (previews > 0 && !Imaging.OpenCvNative.IsLoaded)
+        {
+            // Previews are drawn and written with OpenCV; the node's own path does not need it (linux-arm64).
+            log.Write(NodeLogic.LogLevel.Warn, $"no previews: they need OpenCV's native library, which did not load ({Imaging.OpenCvNative.Detail})");
+            previews = 0;
+        }
         var previewFolder = Path.TrimEndingDirectorySeparator(Path.GetFullPath(outPath)) + "-previews";
         var total = Math.Min(limit > 0 ? limit : long.MaxValue, reader.Info.Topics.FirstOrDefault(t => t.Topic.Name == topics.Image)?.MessageCount ?? 0);
         var previewWriter = new PreviewWriter(previewFolder, PreviewWriter.Spread(total, previews));

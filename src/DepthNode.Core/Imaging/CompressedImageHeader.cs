@@ -47,6 +47,33 @@ public static class CompressedImageHeader
         }
     }
 
+    /// <summary>
+    /// Throws a <see cref="DataErrorKind.Truncated"/> error unless the JPEG reaches its EOI marker (FF D9): a cut JPEG
+    /// is refused the same way whichever decoder runs (libjpeg-turbo refuses it; stb_image would fill the missing rows
+    /// and return an image). Header segments are skipped by their lengths (an EXIF thumbnail's own EOI is not taken
+    /// for the image's); in entropy-coded data a 0xFF is followed by 00 (stuffing) or a restart code, so the first
+    /// other marker after a scan is a real one. Stray bytes between segments are skipped, as libjpeg does.
+    /// </summary>
+    public static void RequireJpegEnd(ReadOnlySpan<byte> data)
+    {
+        var at = 2; // after SOI (checked by ReadSize)
+        while (true)
+        {
+            var next = at < data.Length ? data[at..].IndexOf((byte)0xFF) : -1;
+            if (next < 0) throw Truncated(data.Length, data.Length, "ends before the JPEG's EOI marker (FF D9)");
+            at += next;
+            while (at < data.Length && data[at] == 0xFF) at++;
+            if (at >= data.Length) throw Truncated(data.Length, at, "ends inside a marker, before the JPEG's EOI marker (FF D9)");
+            var code = data[at++];
+            if (code == 0xD9) return;
+            if (code is 0x00 or 0x01 or (>= 0xD0 and <= 0xD8)) continue; // stuffing, TEM, RSTn, SOI: no length
+            if (at + 2 > data.Length) throw Truncated(data.Length, at, "ends inside a segment length, before the JPEG's EOI marker (FF D9)");
+            int length = BinaryPrimitives.ReadUInt16BigEndian(data[at..]);
+            if (at + length > data.Length) throw Truncated(data.Length, at, $"ends inside segment FF {code:X2}, before the JPEG's EOI marker (FF D9)");
+            at += Math.Max(length, 2);
+        }
+    }
+
     private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
     // The signature, then IHDR first: length 13, "IHDR", width and height as big-endian uint32 (PNG spec 11.2.2).

@@ -29,6 +29,8 @@ public sealed record DepthNodeOptions
     public string CompressedImageTopic { get; init; } = "camera/image_raw/compressed";
     [Parameter("which of the two image topics the node subscribes to")]
     public ImageTransport ImageTransport { get; init; } = ImageTransport.Raw;
+    [Parameter("JPEG/PNG decoder: auto = OpenCV when its native library loads (linux-x64), else the managed one (StbImageSharp; linux-arm64)", Allowed = ["auto", "opencv", "managed"])]
+    public string CompressedDecoder { get; init; } = "auto";
     [Parameter("sensor_msgs/CameraInfo topic", Rule = ParameterRule.TopicName)]
     public string CameraInfoTopic { get; init; } = "camera/camera_info";
     [Parameter("how an image is paired with its CameraInfo: identical stamps, nearest within sync_slop_ms, or the newest (intrinsics are static)")]

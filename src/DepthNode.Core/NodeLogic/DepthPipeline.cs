@@ -20,7 +20,8 @@ namespace DepthNode.NodeLogic;
 /// metric fit (on the network output; sparse depth on the camera grid) → resize to the camera resolution and make
 /// metric in one pass, straight into the depth message's data → point cloud and colourised depth read from there and
 /// written into their own messages. After the first frame of a given size nothing on this path allocates (compressed
-/// input excepted: OpenCV decodes into a new native image each time).
+/// input excepted: OpenCV decodes into a new native image each time, the managed decoder allocates its
+/// tables per image).
 /// </para>
 /// Bad input never throws out of here: the frame is dropped, counted under its reason in <see cref="Diagnostics"/>,
 /// logged (throttled), and the next frame is processed normally.
@@ -38,7 +39,9 @@ public sealed class DepthPipeline : IDisposable
     private readonly ImagePreprocessor _preprocessor;
     private readonly DepthOutputResampler _resampler = new();
     private readonly DepthOutputResampler _sparseGrid = new(); // own tables: the camera grid differs from the published one when downscaled
-    private readonly CompressedImageDecoder _compressed = new();
+    private readonly CompressedImageDecoder _compressed;
+    private readonly string _decoderLogLine;
+    private readonly ILogSink _sink;
     private readonly PointCloudBuilder _cloud;
     private readonly DepthColorizer _colorizer;
     private readonly FixedMetricScale? _fixedScale;
@@ -61,6 +64,7 @@ public sealed class DepthPipeline : IDisposable
     private string _lastFormat = "";
     private byte[] _lastFormatUtf8 = [];
     private long _droppedSinceOutput;
+    private bool _decoderLogged;
 
     /// <summary>For a node in the root namespace without remaps (bag playback, eval, bench).</summary>
     public DepthPipeline(DepthNodeOptions options, IDepthModel model, NodeDiagnostics diagnostics, ILogSink log)
@@ -78,6 +82,10 @@ public sealed class DepthPipeline : IDisposable
         Diagnostics = diagnostics;
         Diagnostics.Provider = model.Provider;
         _log = new ThrottledLog(log, TimeSpan.FromSeconds(options.LogThrottleS));
+        _sink = log;
+        var decoder = CompressedDecoderChoice.Resolve(options.CompressedDecoder);
+        _compressed = new CompressedImageDecoder(decoder.Backend);
+        _decoderLogLine = decoder.LogLine;
         _preprocessor = new ImagePreprocessor(model.Card.Input);
         _cloud = new PointCloudBuilder(new PointCloudOptions
         {
@@ -153,6 +161,11 @@ public sealed class DepthPipeline : IDisposable
     {
         var t0 = Stopwatch.GetTimestamp();
         Diagnostics.FrameReceived();
+        if (!_decoderLogged)
+        {
+            _sink.Write(LogLevel.Info, _decoderLogLine);
+            _decoderLogged = true;
+        }
         CompressedImageMessageView message;
         ImageView image;
         try
