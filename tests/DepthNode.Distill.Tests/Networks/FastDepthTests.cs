@@ -116,20 +116,25 @@ public class FastDepthTests(ITestOutputHelper output)
         var tap = Consumer(Consumer(lastConv.Output[0], "BatchNormalization"), "Clip");
         graph.Output.Add(new Onnx.ValueInfoProto { Name = tap, Type = new Onnx.TypeProto { TensorType = new Onnx.TypeProto.Types.Tensor { ElemType = 1 } } });
         using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(model));
-        var feed = Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor(graph.Input[0].Name,
-            new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(input.Data, input.Shape.Select(d => (int)d).ToArray()));
-        using var results = session.Run([feed], [tap]);
-        var expected = results[0].AsTensor<float>();
+        var frame = 3 * 224 * 224;
+        var want = new List<float>();
+        for (var n = 0; n < input.N; n++) // the graph takes batch 1
+        {
+            var feed = Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor(graph.Input[0].Name,
+                new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(input.Data.AsMemory(n * frame, frame), [1, 3, 224, 224]));
+            using var results = session.Run([feed], [tap]);
+            var one = results[0].AsTensor<float>();
+            Assert.Equal([1, 512, 7, 7], one.Dimensions.ToArray());
+            want.AddRange(one);
+        }
 
         Assert.Equal(plain.data<float>().ToArray(), depth.data<float>().ToArray()); // bit for bit
         Assert.Equal(features.contiguous().data<float>().ToArray(), encoderOnly.contiguous().data<float>().ToArray());
         Assert.Equal([3L, 512, 7, 7], features.shape);
-        Assert.Equal(features.shape, expected.Dimensions.ToArray().Select(d => (long)d));
         var actual = features.contiguous().data<float>().ToArray();
-        var want = expected.ToArray();
         var diff = actual.Zip(want).Max(p => Math.Abs(p.First - p.Second));
         output.WriteLine($"FastDepth encoder.13 features vs ONNX Runtime ({tap}): max |diff| {diff:E2}, max value {want.Max():F2}");
-        Assert.True(want.Max() > 1f && want.Count(v => v > 0) > want.Length / 10, "the reference features are degenerate");
+        Assert.True(want.Max() > 0.1f && want.Count(v => v > 0) > want.Count / 10, "the reference features are degenerate");
         Assert.True(diff < 1e-4f, $"max |diff| {diff}");
         Assert.Equal(1, net.FeatureChannelDim);
     }

@@ -24,7 +24,7 @@ public sealed class FeatureReferenceTests : IDisposable
 
     public void Dispose() => _dir.Delete(recursive: true);
 
-    private string Config(string name, string student = "", string loss = "", string optimizer = "encoder_lr: 1e-4\n  decoder_lr: 1e-3", int steps = 3)
+    private string Config(string name, string student = "", string optimizer = "encoder_lr: 1e-4\n  decoder_lr: 1e-3", int featureWeight = 1)
     {
         var path = Path.Combine(_dir.FullName, name + ".yaml");
         File.WriteAllText(path, $"""
@@ -44,12 +44,11 @@ public sealed class FeatureReferenceTests : IDisposable
             crop:
               patch_count: 1
             loss:
-              feature_weight: 1
-              {loss}
+              feature_weight: {featureWeight}
             optimizer:
               {optimizer}
             training:
-              steps: {steps}
+              steps: 3
               batch: 1
               checkpoint_every: 1
               log_every: 1
@@ -141,7 +140,7 @@ public sealed class FeatureReferenceTests : IDisposable
         var log = new List<string>();
 
         Assert.Null(FeatureReference.Create(TrainConfig.Load(Config("none", student: "feature_reference: none")), arch, student, log.Add));
-        Assert.Null(FeatureReference.Create(TrainConfig.Load(Config("zero", loss: "feature_margin: 0.2\n  feature_weight: 0")), arch, student, log.Add));
+        Assert.Null(FeatureReference.Create(TrainConfig.Load(Config("zero", featureWeight: 0)), arch, student, log.Add));
         var jpeg = SharedData.Path("data", "nyu", "rgb_00000.jpg");
         var e = Assert.Throws<InvalidDataException>(() => FeatureReference.Create(TrainConfig.Load(Config("jpeg", student: $"feature_reference: {jpeg}")), arch, student, log.Add));
 
