@@ -31,7 +31,7 @@ public sealed record FastDepthWidths(int[] Encoder, int[] Decoder)
 /// upsampling, five times) with additive skips from encoder layers 1, 3 and 5 into decoder stages 4, 3 and 2, and a 1×1
 /// <c>head</c> to one channel of metres (after ReLU). Input: RGB in [0, 1], 224×224.
 /// </summary>
-public sealed class FastDepthNet : nn.Module<Tensor, Tensor>, IOnnxExportable
+public sealed class FastDepthNet : nn.Module<Tensor, Tensor>, IOnnxExportable, IEncoderFeatures
 {
     /// <summary>Encoder layer whose output is added after decoder stage <c>key</c> (0-based): stage 1 ← layer 5,
     /// stage 2 ← layer 3, stage 3 ← layer 1 (the resolutions match: 28, 56, 112 for a 224 input).</summary>
@@ -79,14 +79,39 @@ public sealed class FastDepthNet : nn.Module<Tensor, Tensor>, IOnnxExportable
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
+        return Run(x, out _).MoveToOuterDisposeScope();
+    }
+
+    public long FeatureChannelDim => 1;
+
+    public string FeatureLayer => $"encoder.13 output (MobileNet's last layer, {Widths.Encoder[^1]} channels at 1/32 of the input)";
+
+    /// <summary>Depth and the last encoder layer's output [B, C, H/32, W/32] (after its ReLU6).</summary>
+    public (Tensor Depth, Tensor Features) ForwardWithFeatures(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var depth = Run(x, out var features);
+        return (depth.MoveToOuterDisposeScope(), features.MoveToOuterDisposeScope());
+    }
+
+    public Tensor EncoderFeatures(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        foreach (var layer in encoder) x = layer.forward(x);
+        return x.MoveToOuterDisposeScope();
+    }
+
+    private Tensor Run(Tensor x, out Tensor features)
+    {
         var skips = new Tensor[14];
         for (var i = 0; i < encoder.Count; i++) x = skips[i] = encoder[i].forward(x);
+        features = skips[^1];
         for (var i = 0; i < decoder.Count; i++)
         {
             x = nn.functional.interpolate(decoder[i].forward(x), scale_factor: [2, 2], mode: InterpolationMode.Nearest);
             if (SkipFrom.TryGetValue(i, out var layer)) x = x + skips[layer];
         }
-        return head.forward(x).MoveToOuterDisposeScope();
+        return head.forward(x);
     }
 
     public OnnxValue EmitOnnx(OnnxGraphBuilder g, OnnxValue x)

@@ -148,7 +148,8 @@ public sealed class DistillationRun : IDisposable
         device.Place(student);
         var studentCard = arch.Card("student", "student.onnx");
         using var optimizer = config.Optimizer.CreateOptimizer(student, config.Student.EncoderPrefix);
-        var step = new DistillationStep(student, StudentDisparity(student, studentCard.Output.Kind), null, -1, optimizer,
+        using var reference = FeatureReference.Create(config, arch, student, _log.WriteLine);
+        var step = new DistillationStep(student, StudentDisparity(student, studentCard.Output.Kind, reference is not null), reference is null ? null : reference.Features, reference?.ChannelDim ?? -1, optimizer,
             new DistillationLoss(config.Loss), config.Optimizer, run.Steps, config.Comparison) { FreezeBatchNorm = config.Student.FreezeBatchNorm };
         _log.WriteLine($"student: {arch.Description}; batch norm {(config.Student.FreezeBatchNorm ? "frozen (pretrained statistics)" : "training (batch statistics)")}");
         var sampler = new TeacherSampler(config.Teachers.Select(t => t.Weight).ToList(), config.Seed);
@@ -294,16 +295,23 @@ public sealed class DistillationRun : IDisposable
     /// <summary>
     /// The student's forward as disparity, like the teachers' labels: a depth-output student (FastDepth, metres) is
     /// inverted (depth clamped at <see cref="MinStudentDepth"/>) so it keeps its own output kind, which its export declares.
+    /// With <paramref name="withFeatures"/>, a student with an encoder (<see cref="IEncoderFeatures"/>) also returns its features.
     /// </summary>
-    public static Func<Tensor, (Tensor Depth, Tensor? Features)> StudentDisparity(nn.Module<Tensor, Tensor> student, DepthOutputKind kind) =>
-        kind == DepthOutputKind.RelativeDisparity
-            ? x => (student.forward(x), null)
+    public static Func<Tensor, (Tensor Depth, Tensor? Features)> StudentDisparity(nn.Module<Tensor, Tensor> student, DepthOutputKind kind, bool withFeatures = false)
+    {
+        Func<Tensor, (Tensor Depth, Tensor? Features)> run = withFeatures && student is IEncoderFeatures encoder
+            ? x => encoder.ForwardWithFeatures(x)
+            : x => (student.forward(x), null);
+        return kind == DepthOutputKind.RelativeDisparity
+            ? run
             : x =>
             {
                 // An explicit scalar: an implicit double → Scalar temporary can be finalised during the native call.
                 using var min = MinStudentDepth.ToScalar();
-                return (student.forward(x).clamp_min(min).reciprocal(), null);
+                var (depth, features) = run(x);
+                return (depth.clamp_min(min).reciprocal(), features);
             };
+    }
 
     private static Tensor Map(LabelMap map) => torch.tensor(map.Values, [1, 1, map.Height, map.Width]);
 

@@ -93,6 +93,53 @@ public class FastDepthTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ForwardWithFeatures_InstalledFastDepth_DepthIsTheForwardsAndFeaturesAreOnnxRuntimesLastEncoderLayer()
+    {
+        var card = OriginalCard;
+        var input = NyuBatch(card);
+        using var net = FastDepthOnnxWeights.Load(card.ModelPath);
+        using var x = torch.tensor(input.Data, input.Shape);
+        using var noGrad = torch.no_grad();
+
+        using var plain = net.forward(x);
+        var (depth, features) = net.ForwardWithFeatures(x);
+        using var _ = depth;
+        using var __ = features;
+        using var encoderOnly = net.EncoderFeatures(x);
+
+        // The independent value: the original graph with the 14th encoder layer (27th Conv → BN → Clip, the last
+        // pointwise convolution of MobileNet) added as an output, run by ONNX Runtime.
+        var model = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(card.ModelPath));
+        var graph = model.Graph;
+        string Consumer(string tensor, string op) => graph.Node.Single(n => n.OpType == op && n.Input.Contains(tensor)).Output[0];
+        var lastConv = graph.Node.Where(n => n.OpType == "Conv").ElementAt(26);
+        var tap = Consumer(Consumer(lastConv.Output[0], "BatchNormalization"), "Clip");
+        graph.Output.Add(new Onnx.ValueInfoProto { Name = tap, Type = new Onnx.TypeProto { TensorType = new Onnx.TypeProto.Types.Tensor { ElemType = 1 } } });
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(model));
+        var frame = 3 * 224 * 224;
+        var want = new List<float>();
+        for (var n = 0; n < input.N; n++) // the graph takes batch 1
+        {
+            var feed = Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor(graph.Input[0].Name,
+                new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(input.Data.AsMemory(n * frame, frame), [1, 3, 224, 224]));
+            using var results = session.Run([feed], [tap]);
+            var one = results[0].AsTensor<float>();
+            Assert.Equal([1, 512, 7, 7], one.Dimensions.ToArray());
+            want.AddRange(one);
+        }
+
+        Assert.Equal(plain.data<float>().ToArray(), depth.data<float>().ToArray()); // bit for bit
+        Assert.Equal(features.contiguous().data<float>().ToArray(), encoderOnly.contiguous().data<float>().ToArray());
+        Assert.Equal([3L, 512, 7, 7], features.shape);
+        var actual = features.contiguous().data<float>().ToArray();
+        var diff = actual.Zip(want).Max(p => Math.Abs(p.First - p.Second));
+        output.WriteLine($"FastDepth encoder.13 features vs ONNX Runtime ({tap}): max |diff| {diff:E2}, max value {want.Max():F2}");
+        Assert.True(want.Max() > 0.1f && want.Count(v => v > 0) > want.Count / 10, "the reference features are degenerate");
+        Assert.True(diff < 1e-4f, $"max |diff| {diff}");
+        Assert.Equal(1, net.FeatureChannelDim);
+    }
+
+    [Fact]
     public void Load_GraphThatIsNotFastDepth_RefusedWithOneLineNamingTheFile()
     {
         var dir = Directory.CreateTempSubdirectory("fastdepth-refuse-");

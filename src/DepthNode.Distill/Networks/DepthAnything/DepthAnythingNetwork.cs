@@ -12,7 +12,7 @@ namespace DepthNode.Distill.Networks.DepthAnything;
 /// Input: [B,3,H,W] RGB with ImageNet mean/std applied, H and W multiples of 14. Output: relative disparity
 /// [B,1,H,W] after the final ReLU.
 /// </summary>
-public sealed class DepthAnythingNetwork : nn.Module<Tensor, Tensor>, IOnnxExportable
+public sealed class DepthAnythingNetwork : nn.Module<Tensor, Tensor>, IOnnxExportable, IEncoderFeatures
 {
     private readonly DinoVisionTransformer pretrained;
     [ComponentName(Name = "depth_head")] private readonly DptHead depthHead;
@@ -40,13 +40,24 @@ public sealed class DepthAnythingNetwork : nn.Module<Tensor, Tensor>, IOnnxExpor
     /// Depth and the last tap's normalised patch tokens [B, (H/14)·(W/14), C]: the feature-alignment loss compares
     /// the student's with a frozen encoder's.
     /// </summary>
-    public (Tensor Depth, Tensor LastTokens) ForwardWithFeatures(Tensor image)
+    public (Tensor Depth, Tensor Features) ForwardWithFeatures(Tensor image)
     {
         using var scope = NewDisposeScope();
         long ph = image.shape[2] / DepthAnythingSize.PatchSize, pw = image.shape[3] / DepthAnythingSize.PatchSize;
         var tokens = pretrained.forward(image);
         var depth = depthHead.Decode(tokens, ph, pw);
         return (depth.MoveToOuterDisposeScope(), tokens[^1].MoveToOuterDisposeScope());
+    }
+
+    public long FeatureChannelDim => -1;
+
+    public string FeatureLayer => $"pretrained block {Size.TapBlocks[^1]} patch tokens after the final norm ({Size.EmbedDim} channels, one token per 14×14 patch)";
+
+    /// <summary>The last tap's normalised patch tokens without running the DPT head.</summary>
+    public Tensor EncoderFeatures(Tensor image)
+    {
+        using var scope = NewDisposeScope();
+        return pretrained.forward(image)[^1].MoveToOuterDisposeScope();
     }
 
     /// <summary>

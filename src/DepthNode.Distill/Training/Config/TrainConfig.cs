@@ -15,8 +15,11 @@ namespace DepthNode.Distill.Training.Config;
 /// <summary>
 /// The student: an architecture, the weights it starts from, which parameters form its encoder, its square input
 /// side (0 = the architecture's own) and whether batch-norm layers keep their pretrained statistics.
+/// <see cref="FeatureReference"/>: the frozen encoder L_feat aligns with (<c>init</c>, <c>none</c> or a weights path;
+/// null = <c>init</c> when the loss weighs features).
 /// </summary>
-public sealed record StudentSpec(string Arch, string? Init, string EncoderPrefix, int InputSize = 0, bool FreezeBatchNorm = true);
+public sealed record StudentSpec(string Arch, string? Init, string EncoderPrefix, int InputSize = 0, bool FreezeBatchNorm = true,
+    string? FeatureReference = null);
 
 /// <summary>Held-out frames scored against the primary teacher, and ground-truth folders scored with `eval`'s code,
 /// every <see cref="Every"/> steps.</summary>
@@ -152,6 +155,10 @@ public sealed record TrainConfig(
         }
         var student = new StudentSpec(studentArch, s.String("init"), s.String("encoder_prefix") ?? "encoder.", inputSize,
             s.Choice("batch_norm", true, ("frozen", true), ("train", false)));
+        var featureReference = s.String("feature_reference");
+        if (featureReference is not (null or "init" or "none") && !System.IO.File.Exists(featureReference) && !Directory.Exists(featureReference))
+            throw new ConfigException(file, "student.feature_reference", $"must be init, none or an existing weights file or checkpoint folder of the student's arch, got '{featureReference}'");
+        student = student with { FeatureReference = featureReference };
         s.EnsureAllUsed();
 
         var c = root.Section("crop");
