@@ -261,7 +261,7 @@ public sealed class DistillationRun : IDisposable
                 var rate = rateWindow.Seconds > 0 ? rateWindow.Steps * run.Batch / rateWindow.Seconds : 0;
                 var eta = TimeSpan.FromSeconds(rate > 0 ? (run.Steps - done) * run.Batch / rate : 0);
                 _log.WriteLine(FormattableString.Invariant(
-                    $"step {done}/{run.Steps} ({100.0 * done / run.Steps:F0}%) loss {m.Total:F4} (sc {m.SharedContext:F4} lg {m.LocalGlobal:F4} grad {m.Gradient:F4} anchor {m.Anchor:F4}) teacher {teacher.Name} | {rate:F2} img/s | ETA {eta:hh\\:mm\\:ss}"));
+                    $"step {done}/{run.Steps} ({100.0 * done / run.Steps:F0}%) loss {m.Total:F4} (sc {m.SharedContext:F4} lg {m.LocalGlobal:F4} feat {m.Feature:F4} grad {m.Gradient:F4} anchor {m.Anchor:F4}) teacher {teacher.Name} | {rate:F2} img/s | ETA {eta:hh\\:mm\\:ss}"));
                 rateWindow = (0, 0);
             }
             if (config.Validation is { } due && (done % due.Every == 0 || done == run.Steps)) Validate(done);
