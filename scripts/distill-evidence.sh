@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Re-runs the CPU evidence of docs/distillation.md: the students, the ablations, the KITTI flow and the scores
-# against ground truth. About 85 minutes on 2 cores. Results go to out/evidence/ (results.txt has every score).
+# against ground truth. About 110 minutes on 2 cores. Results go to out/evidence/ (results.txt has every score).
 # Run scripts/setup.sh first; `../shared` must hold the data (see README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ score teacher models/fastdepth_7.onnx
 $dd label --config config/distill/evidence/A_one.yaml                         # the shared FastDepth cache
 for run in A_one; do $dd train --config config/distill/evidence/$run.yaml; score $run $E/$run/student.onnx; done
 $dd label --config config/distill/evidence/B_two.yaml --teacher assistant      # A_one's student as a teacher
-for run in B_two C_sc D_global E_noanchor G_lg224 H_sc224 B_two_seed8 I_feat; do
+for run in B_two C_sc D_global E_noanchor G_lg224 H_sc224 B_two_seed8 I_feat B_long; do
   $dd train --config config/distill/evidence/$run.yaml
   score $run $E/$run/student.onnx
 done
