@@ -331,6 +331,7 @@ public sealed class DistillationRun : IDisposable
 
     public void Dispose()
     {
+        foreach (var c in _caches) c?.Dispose();
         foreach (var t in _teachers) t.Dispose();
         _frames.Dispose();
     }

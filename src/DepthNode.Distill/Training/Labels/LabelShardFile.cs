@@ -72,30 +72,91 @@ public static class LabelShardFile
             var r = new MessagePackReader(bytes);
             var header = ReadHeader(ref r, path);
             var labels = new List<FrameLabel>(header.EntryCount);
-            for (var i = 0; i < header.EntryCount; i++) labels.Add(ReadEntry(ref r));
+            for (var i = 0; i < header.EntryCount; i++) labels.Add(ReadEntry(ref r, withValues: true));
             if (!r.End) throw new InvalidDataException($"label shard {path}: {bytes.Length - r.Consumed} bytes after the last of {header.EntryCount} entries");
             return (header, labels);
         }
         catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException)
         {
-            throw new InvalidDataException($"label shard {path} is truncated or corrupt ({e.Message})", e);
+            throw Corrupt(path, e);
         }
     }
 
-    /// <summary>Only the header (cheap identity checks before a merge or a run).</summary>
+    /// <summary>Only the header (cheap identity checks before a merge or a run): reads the first page, not the file.</summary>
     public static Header ReadHeader(string path)
     {
-        var bytes = File.ReadAllBytes(path);
+        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        using var mapped = new MappedFileBytes(file);
         try
         {
-            var r = new MessagePackReader(bytes);
+            var r = new MessagePackReader(mapped.Bytes);
             return ReadHeader(ref r, path);
         }
         catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException)
         {
-            throw new InvalidDataException($"label shard {path} is truncated or corrupt ({e.Message})", e);
+            throw Corrupt(path, e);
         }
     }
+
+    /// <summary>
+    /// Walks a whole shard without copying its maps (their lengths are checked, their bytes skipped): where each entry
+    /// lies, for <see cref="LabelShardReader"/>. Errors are those of <see cref="Read"/>.
+    /// </summary>
+    internal static (Header Header, List<LabelShardReader.Entry> Entries) ReadIndex(ReadOnlySequence<byte> bytes, string path)
+    {
+        try
+        {
+            var r = new MessagePackReader(bytes);
+            var header = ReadHeader(ref r, path);
+            var entries = new List<LabelShardReader.Entry>(Math.Min(header.EntryCount, 1 << 16));
+            for (var i = 0; i < header.EntryCount; i++)
+            {
+                var start = r.Consumed;
+                FrameLabel label;
+                try
+                {
+                    label = ReadEntry(ref r, withValues: false);
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new InvalidDataException($"label shard {path}: entry {i} at byte {start}: {e.Message}", e);
+                }
+                var length = r.Consumed - start;
+                if (length > Array.MaxLength) throw new InvalidDataException($"label shard {path}: entry {i} at byte {start} is {length} bytes long");
+                // The views of a frame follow each other: share its key string rather than hold one per view.
+                var key = entries.Count > 0 && entries[^1].FrameKey == label.FrameKey ? entries[^1].FrameKey : label.FrameKey;
+                entries.Add(new LabelShardReader.Entry(label.FrameIndex, key, label.View, start, (int)length));
+            }
+            if (!r.End) throw new InvalidDataException($"label shard {path}: {bytes.Length - r.Consumed} bytes after the last of {header.EntryCount} entries");
+            return (header, entries);
+        }
+        catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException)
+        {
+            throw Corrupt(path, e);
+        }
+    }
+
+    /// <summary>One entry from its own bytes (found by <see cref="ReadIndex"/>).</summary>
+    internal static FrameLabel ReadEntry(ReadOnlyMemory<byte> bytes, string path, long offset)
+    {
+        FrameLabel label;
+        long consumed;
+        try
+        {
+            var r = new MessagePackReader(bytes);
+            label = ReadEntry(ref r, withValues: true);
+            consumed = r.Consumed;
+        }
+        catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException or InvalidDataException)
+        {
+            throw new InvalidDataException($"label shard {path}: the entry at byte {offset} is corrupt ({e.Message})", e);
+        }
+        if (consumed != bytes.Length) throw new InvalidDataException($"label shard {path}: the entry at byte {offset} is {consumed} bytes long, not {bytes.Length}");
+        return label;
+    }
+
+    private static InvalidDataException Corrupt(string path, Exception e) =>
+        new($"label shard {path} is truncated or corrupt ({e.Message})", e);
 
     private static Header ReadHeader(ref MessagePackReader r, string path)
     {
@@ -148,7 +209,8 @@ public static class LabelShardFile
         return new LabelCacheIdentity(teacher, sha, pre, geometry, seed, views);
     }
 
-    private static FrameLabel ReadEntry(ref MessagePackReader r)
+    /// <summary>An entry; without values its maps are checked (shape and byte count) and skipped, not copied.</summary>
+    private static FrameLabel ReadEntry(ref MessagePackReader r, bool withValues)
     {
         var n = r.ReadMapHeader();
         int frameIndex = -1, view = -1;
@@ -173,6 +235,9 @@ public static class LabelShardFile
                         if (r.ReadArrayHeader() != 3) throw new InvalidDataException("a label map must be [height, width, data]");
                         var (h, w) = (r.ReadInt32(), r.ReadInt32());
                         var data = r.ReadBytes() ?? throw new InvalidDataException("label map without data");
+                        if (h < 1 || w < 1 || data.Length != (long)h * w * sizeof(float))
+                            throw new InvalidDataException($"label map {h}×{w} holds {data.Length} bytes");
+                        if (!withValues) continue;
                         var values = new float[data.Length / sizeof(float)];
                         data.CopyTo(MemoryMarshal.AsBytes(values.AsSpan()));
                         maps.Add(new LabelMap(h, w, values).Validate());
