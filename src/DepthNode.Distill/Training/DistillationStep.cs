@@ -40,6 +40,7 @@ public sealed class DistillationStep
     private readonly long _totalSteps;
     private readonly PatchComparison _comparison;
     private readonly List<TorchSharp.Modules.Parameter> _parameters;
+    private readonly List<nn.Module> _batchNorms;
 
     /// <summary>A student that returns depth only (no feature alignment).</summary>
     public DistillationStep(nn.Module<Tensor, Tensor> student, optim.Optimizer optimizer, DistillationLoss loss,
@@ -60,6 +61,8 @@ public sealed class DistillationStep
         (_student, _forward, _referenceFeatures, _featureChannelDim) = (student, forward, referenceFeatures, featureChannelDim);
         (_optimizer, _loss, _settings, _totalSteps, _comparison) = (optimizer, loss, settings, totalSteps, comparison);
         _parameters = student.parameters().Where(p => p.requires_grad).ToList();
+        _batchNorms = student.modules()
+            .Where(m => m is TorchSharp.Modules.BatchNorm1d or TorchSharp.Modules.BatchNorm2d or TorchSharp.Modules.BatchNorm3d).ToList();
     }
 
     /// <summary>
@@ -91,8 +94,7 @@ public sealed class DistillationStep
         var clock = System.Diagnostics.Stopwatch.StartNew();
         _student.train();
         if (FreezeBatchNorm)
-            foreach (var module in _student.modules())
-                if (module is TorchSharp.Modules.BatchNorm1d or TorchSharp.Modules.BatchNorm2d or TorchSharp.Modules.BatchNorm3d) module.eval();
+            foreach (var module in _batchNorms) module.eval();
         _optimizer.zero_grad();
         studentInput = TrainingDevice.On(studentInput, _student);
         var (depth, features) = _forward(studentInput);
