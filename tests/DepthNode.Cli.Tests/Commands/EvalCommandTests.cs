@@ -1,9 +1,6 @@
 using System.Text.Json;
-using DepthNode.Installation;
 using DepthNode.Models;
 using DepthNode.Tests;
-using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 using OpenCvSharp;
 
 namespace DepthNode.Cli.Tests.Commands;
@@ -25,43 +22,11 @@ public class EvalCommandTests
         return JsonDocument.Parse(stdout);
     }
 
-    private static readonly Lazy<InferenceSession> Session = new(() =>
-    {
-        var so = new SessionOptions { IntraOpNumThreads = 1 };
-        return new InferenceSession(CheckoutModels.DefaultModelPath, so);
-    });
-
-    /// <summary>FastDepth's metric prediction at the ground truth's size, by the reference path.</summary>
-    private static float[] ReferencePrediction(string rgbPath, int width, int height, InterpolationFlags resize)
-    {
-        using var bgr = Cv2.ImRead(rgbPath, ImreadModes.Color);
-        using var rgb = bgr.CvtColor(ColorConversionCodes.BGR2RGB);
-        using var full = new Mat();
-        rgb.ConvertTo(full, MatType.CV_32FC3, 1 / 255.0); // before resizing: an 8-bit resize would round to grey levels
-        using var f = new Mat();
-        Cv2.Resize(full, f, new Size(224, 224), 0, 0, resize);
-        f.GetArray(out Vec3f[] px);
-        var tensor = new DenseTensor<float>([1, 3, 224, 224]);
-        for (var y = 0; y < 224; y++)
-            for (var x = 0; x < 224; x++)
-            {
-                var p = px[y * 224 + x];
-                tensor[0, 0, y, x] = p.Item0; tensor[0, 1, y, x] = p.Item1; tensor[0, 2, y, x] = p.Item2;
-            }
-        using var results = Session.Value.Run([NamedOnnxValue.CreateFromTensor("0", tensor)]);
-        var output = results[0].AsEnumerable<float>().ToArray();
-        using var o = Mat.FromPixelData(224, 224, MatType.CV_32FC1, output);
-        using var big = new Mat();
-        Cv2.Resize(o, big, new Size(width, height), 0, 0, InterpolationFlags.Linear);
-        big.GetArray(out float[] prediction);
-        return prediction;
-    }
-
     private static FrameScore Reference(string rgbPath, string depthPath, double unit, double max, string align, InterpolationFlags resize = InterpolationFlags.Area)
     {
         using var raw = Cv2.ImRead(depthPath, ImreadModes.Unchanged);
         raw.GetArray(out ushort[] gtRaw);
-        var pred = ReferencePrediction(rgbPath, raw.Cols, raw.Rows, resize).Select(v => (double)v).ToArray();
+        var pred = FastDepthReference.Prediction(rgbPath, raw.Cols, raw.Rows, resize).Select(v => (double)v).ToArray();
         var idx = Enumerable.Range(0, gtRaw.Length).Where(i => gtRaw[i] * unit > 1e-3 && gtRaw[i] * unit < max).ToArray();
         var g = idx.Select(i => gtRaw[i] * unit).ToArray();
         var p = idx.Select(i => pred[i]).ToArray();
@@ -204,7 +169,7 @@ public class EvalCommandTests
     {
         using var raw = Cv2.ImRead(Path.Combine(KittiFolder, "depth", name + ".png"), ImreadModes.Unchanged);
         raw.GetArray(out ushort[] gtRaw);
-        var pred = ReferencePrediction(Path.Combine(KittiFolder, "rgb", name + ".png"), raw.Cols, raw.Rows, InterpolationFlags.Area);
+        var pred = FastDepthReference.Prediction(Path.Combine(KittiFolder, "rgb", name + ".png"), raw.Cols, raw.Rows, InterpolationFlags.Area);
         var valid = Enumerable.Range(0, gtRaw.Length).Where(i => gtRaw[i] / 256.0 > 1e-3 && gtRaw[i] / 256.0 < 80).ToArray();
         var input = inputEvery > 0 ? valid.Where((_, k) => k % inputEvery == 0).ToArray() : [];
         var scored = valid.Except(input).ToArray();
